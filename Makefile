@@ -1,0 +1,65 @@
+# KeMatch (科创撮合): the project's commands. `make run` and `make test` are the two a new user needs.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+PY := .venv/bin/python
+LOCK_HASH := $(shell sha1sum requirements.lock | cut -c1-12)
+VENV_STAMP := .venv/.installed-$(LOCK_HASH)
+MODEL_DIR ?= data/models/multilingual-e5-small
+EVAL_DIR ?= ../shared/eval
+
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: run test lint format migrate revision index model venv demo eval bench screenshots clean
+
+$(VENV_STAMP): requirements.lock pyproject.toml
+	@test -x .venv/bin/python || $(PYTHON) -m venv .venv
+	.venv/bin/pip install --disable-pip-version-check -q -r requirements.lock
+	@rm -f .venv/.installed-* && touch $@
+
+venv: $(VENV_STAMP)
+
+model: venv
+	$(PY) -m embeddings.convert --out $(MODEL_DIR)
+
+migrate: venv
+	$(PY) -m alembic upgrade head
+
+revision: venv
+	@test -n "$(m)" || (echo 'usage: make revision m="what changed"' && exit 2)
+	$(PY) -m alembic revision --autogenerate -m "$(m)"
+
+demo: migrate
+	$(PY) -m backend.demo.load
+
+index: model migrate
+	$(PY) -m backend.matching.cli rebuild
+
+run: model migrate
+	$(PY) -m backend.demo.load --if-empty
+	$(PY) -m backend.matching.cli sync
+	$(PY) -m backend.serve
+
+test: model
+	$(PY) -m pytest
+
+lint: venv
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+
+format: venv
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+eval: model
+	$(PY) -m embeddings.evaluate --all-modes --corpus $(EVAL_DIR)/corpus_paper_problem.jsonl \
+		--queries $(EVAL_DIR)/queries_paper_problem_dev.jsonl --qrels $(EVAL_DIR)/qrels_paper_problem_dev.tsv \
+		--write docs/eval.md
+
+bench: model
+	$(PY) -m embeddings.bench --write docs/benchmarks.md
+
+clean:
+	rm -rf .venv data/models data/index data/cache

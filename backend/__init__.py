@@ -1,0 +1,1 @@
+"""KeMatch web application."""

@@ -1,0 +1,60 @@
+"""JSON API of accounts: sign-up, log-in, log-out, the current user, password change."""
+
+from fastapi import APIRouter, Request, Response
+
+from backend.accounts import service
+from backend.accounts.models import UserPublic
+from backend.accounts.schemas import Login, PasswordChange, SignUp
+from backend.accounts.session_cookie import clear_session_cookie, set_session_cookie
+from backend.config import get_settings
+from backend.deps import SESSION_COOKIE, OperatorUser, SessionDep, SignedIn
+
+router = APIRouter(prefix="/auth", tags=["accounts"])
+
+
+@router.post("/signup", status_code=201)
+def signup(data: SignUp, session: SessionDep, response: Response) -> UserPublic:
+    """Register an enterprise or researcher account and sign in."""
+    user = service.create_user(session=session, data=data)
+    token, _ = service.start_session(session=session, user=user, hours=get_settings().session_hours)
+    set_session_cookie(response, token)
+    return UserPublic.model_validate(user)
+
+
+@router.post("/users", status_code=201)
+def create_user(data: SignUp, session: SessionDep, operator: OperatorUser) -> UserPublic:
+    """An operator creates an account of any role (operators included)."""
+    return UserPublic.model_validate(service.create_user(session=session, data=data, created_by=operator))
+
+
+@router.post("/login")
+def login(data: Login, session: SessionDep, response: Response) -> UserPublic:
+    """Check credentials and start a session (cookie)."""
+    user = service.authenticate(session=session, email=data.email, password=data.password)
+    token, _ = service.start_session(session=session, user=user, hours=get_settings().session_hours)
+    set_session_cookie(response, token)
+    return UserPublic.model_validate(user)
+
+
+@router.post("/logout", status_code=204)
+def logout(request: Request, session: SessionDep) -> Response:
+    """End the current session."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        service.end_session(session=session, token=token)
+    response = Response(status_code=204)
+    clear_session_cookie(response)
+    return response
+
+
+@router.get("/me")
+def me(viewer: SignedIn) -> UserPublic:
+    """The signed-in user."""
+    return UserPublic.model_validate(viewer.user)
+
+
+@router.post("/password", status_code=204)
+def change_password(data: PasswordChange, session: SessionDep, viewer: SignedIn) -> Response:
+    """Change the password; other sessions of the user are revoked."""
+    service.change_password(session=session, user=viewer.user, data=data, keep_session_id=viewer.login.id)
+    return Response(status_code=204)

@@ -1,0 +1,64 @@
+"""Organisations, users and their login sessions."""
+
+from datetime import datetime
+
+from sqlalchemy import String
+from sqlmodel import Field, SQLModel
+
+from backend.db import utcnow
+from backend.vocab import OrgKind, Role
+
+
+class Organisation(SQLModel, table=True):
+    __tablename__ = "organisation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, index=True)
+    kind: OrgKind = Field(sa_type=String(20))
+    region: str = Field(max_length=20)
+    credit_code: str | None = Field(default=None, max_length=18)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+class UserBase(SQLModel):
+    email: str = Field(max_length=254, regex=EMAIL_PATTERN)
+    name: str = Field(min_length=1, max_length=50)
+    phone: str = Field(default="", max_length=30)
+
+
+class User(UserBase, table=True):
+    __tablename__ = "user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True, index=True)
+    role: Role = Field(sa_type=String(20))
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    password_hash: str = Field(max_length=255)
+    is_active: bool = True
+    last_login_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class UserPublic(UserBase):
+    id: int
+    role: Role
+    organisation_id: int
+
+
+class UserSession(SQLModel, table=True):
+    """A server-side login session; the cookie holds only a random token."""
+
+    __tablename__ = "user_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    csrf_token: str = Field(max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked_at: datetime | None = None

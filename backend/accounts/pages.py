@@ -1,0 +1,136 @@
+"""HTML pages of accounts: log in, sign up, log out, change password, operator creates accounts."""
+
+from dataclasses import dataclass, field
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from backend.accounts import service
+from backend.accounts.schemas import Login, PasswordChange, SignUp
+from backend.accounts.session_cookie import clear_session_cookie, set_session_cookie
+from backend.config import get_settings
+from backend.deps import SESSION_COOKIE, CsrfChecked, MaybeViewer, OperatorUser, SessionDep, SignedIn
+from backend.errors import InvalidInput, NotAuthenticated
+from backend.forms import FormState, parse, read_form
+from backend.templating import redirect, render
+from backend.vocab import Role
+
+router = APIRouter(include_in_schema=False)
+
+
+@dataclass
+class AuthPage:
+    title: str
+    form: FormState = field(default_factory=FormState)
+    next_url: str = "/"
+    roles: list[Role] = field(default_factory=lambda: [Role.enterprise, Role.researcher])
+
+    @property
+    def errors(self) -> dict[str, str]:
+        return self.form.errors
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return self.form.labels
+
+
+def _safe_next(url: str | None) -> str:
+    # Only same-site paths: never redirect a login to another host.
+    return url if url and url.startswith("/") and not url.startswith("//") else "/"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, viewer: MaybeViewer, next: str | None = None) -> HTMLResponse:
+    page = AuthPage(title="登录", next_url=_safe_next(next))
+    return render(request, "accounts/login.html", page)
+
+
+@router.post("/login", response_model=None)
+async def login(request: Request, session: SessionDep) -> HTMLResponse | RedirectResponse:
+    data = await read_form(request)
+    page = AuthPage(title="登录", form=FormState(values={"email": data.get("email", "")}),
+                    next_url=_safe_next(data.get("next")))
+    try:
+        creds = parse(Login, data)
+        user = service.authenticate(session=session, email=creds.email, password=creds.password)
+    except InvalidInput as exc:
+        page.form.fail(exc)
+        return render(request, "accounts/login.html", page, status_code=422)
+    except NotAuthenticated as exc:
+        page.form.errors = {"password": exc.message}
+        return render(request, "accounts/login.html", page, status_code=401)
+    token, _ = service.start_session(session=session, user=user, hours=get_settings().session_hours)
+    response = redirect(page.next_url, f"欢迎回来，{user.name}")
+    set_session_cookie(response, token)
+    return response
+
+
+@router.post("/logout", dependencies=[CsrfChecked])
+def logout(request: Request, session: SessionDep) -> RedirectResponse:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        service.end_session(session=session, token=token)
+    response = redirect("/", "您已安全退出")
+    clear_session_cookie(response)
+    return response
+
+
+@router.get("/signup", response_class=HTMLResponse)
+def signup_form(request: Request, viewer: MaybeViewer, role: str = "enterprise") -> HTMLResponse:
+    values = {"role": role if role in ("enterprise", "researcher") else "enterprise"}
+    return render(request, "accounts/signup.html", AuthPage(title="注册账号", form=FormState(values=values)))
+
+
+@router.post("/signup", response_model=None)
+async def signup(request: Request, session: SessionDep) -> HTMLResponse | RedirectResponse:
+    data = await read_form(request)
+    shown = {k: v for k, v in data.items() if k != "password"}
+    page = AuthPage(title="注册账号", form=FormState(values=shown))
+    try:
+        if data.get("role") not in ("enterprise", "researcher"):
+            data["role"] = "invalid"
+        user = service.create_user(session=session, data=parse(SignUp, data))
+    except InvalidInput as exc:
+        page.form.fail(exc)
+        return render(request, "accounts/signup.html", page, status_code=422)
+    token, _ = service.start_session(session=session, user=user, hours=get_settings().session_hours)
+    response = redirect("/", f"注册成功，欢迎加入科创撮合，{user.name}")
+    set_session_cookie(response, token)
+    return response
+
+
+@router.get("/account/password", response_class=HTMLResponse)
+def password_form(request: Request, viewer: SignedIn) -> HTMLResponse:
+    return render(request, "accounts/password.html", AuthPage(title="修改密码"))
+
+
+@router.post("/account/password", response_model=None, dependencies=[CsrfChecked])
+async def change_password(request: Request, session: SessionDep, viewer: SignedIn) -> HTMLResponse | RedirectResponse:
+    data = await read_form(request)
+    page = AuthPage(title="修改密码")
+    try:
+        change = parse(PasswordChange, data)
+        service.change_password(session=session, user=viewer.user, data=change, keep_session_id=viewer.login.id)
+    except InvalidInput as exc:
+        page.form.fail(exc)
+        return render(request, "accounts/password.html", page, status_code=422)
+    return redirect("/", "密码已修改，其他设备上的登录已失效")
+
+
+@router.get("/ops/users/new", response_class=HTMLResponse)
+def new_user_form(request: Request, operator: OperatorUser) -> HTMLResponse:
+    page = AuthPage(title="开通账号", roles=list(Role), form=FormState(values={"role": "operator"}))
+    return render(request, "accounts/new_user.html", page)
+
+
+@router.post("/ops/users/new", response_model=None, dependencies=[CsrfChecked])
+async def create_user(request: Request, session: SessionDep, operator: OperatorUser) -> HTMLResponse | RedirectResponse:
+    data = await read_form(request)
+    shown = {k: v for k, v in data.items() if k != "password"}
+    page = AuthPage(title="开通账号", roles=list(Role), form=FormState(values=shown))
+    try:
+        user = service.create_user(session=session, data=parse(SignUp, data), created_by=operator)
+    except InvalidInput as exc:
+        page.form.fail(exc)
+        return render(request, "accounts/new_user.html", page, status_code=422)
+    return redirect("/ops/users/new", f"已开通{user.role.label}账号 {user.email}")

@@ -1,0 +1,25 @@
+"""The session cookie's attributes, in one place."""
+
+from fastapi import Response
+
+from backend.config import get_settings
+from backend.deps import SESSION_COOKIE
+
+
+def set_session_cookie(response: Response, token: str) -> None:
+    """HttpOnly, SameSite=Lax, Secure when configured for HTTPS; lives as long as the session."""
+    settings = get_settings()
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.session_hours * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path="/",
+    )
+
+
+def clear_session_cookie(response: Response) -> None:
+    """Remove the session cookie from the browser."""
+    response.delete_cookie(SESSION_COOKIE, path="/")

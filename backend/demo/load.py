@@ -1,0 +1,114 @@
+"""Load the demo data set into an empty database: `python -m backend.demo.load [--if-empty]`.
+
+Everything goes through the services, so demo records are validated and audited like
+real ones. It refuses to write into a database that already holds postings or users.
+"""
+
+import argparse
+import json
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, func, select
+
+from backend.accounts.models import Organisation, User
+from backend.accounts.security import hash_password
+from backend.db import get_engine, utcnow
+from backend.needs import service as needs
+from backend.needs.models import NeedCreate
+from backend.results import service as results
+from backend.results.models import ResultCreate
+from backend.vocab import OrgKind, Role
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+DEMO_PASSWORD = "Demo@2026"
+PLATFORM_ORG = {"key": "platform", "name": "科创撮合平台运营中心", "kind": "platform", "region": "湖北省",
+                "credit_code": None}
+# The three logins printed by `make run`; each is attached to a demo organisation with postings.
+DEMO_LOGINS = (
+    {"email": "qiye@demo.kematch.cn", "name": "周企业", "role": "enterprise"},
+    {"email": "keyan@demo.kematch.cn", "name": "吴研究员", "role": "researcher"},
+    {"email": "yunying@demo.kematch.cn", "name": "郑运营", "role": "operator"},
+)
+
+
+def read_parts() -> dict[str, list[dict[str, Any]]]:
+    """All demo parts merged: organisations, users, needs, results."""
+    merged: dict[str, list[dict[str, Any]]] = {"organisations": [PLATFORM_ORG], "users": [], "needs": [],
+                                               "results": []}
+    for path in sorted(DATA_DIR.glob("part_*.json")):
+        part = json.loads(path.read_text(encoding="utf-8"))
+        for key in ("organisations", "users", "needs", "results"):
+            merged[key].extend(part.get(key, []))
+    return merged
+
+
+def is_empty(session: Session) -> bool:
+    """Whether the database holds no users (so demo data may be loaded)."""
+    return session.exec(select(func.count()).select_from(User)).one() == 0
+
+
+def _demo_owner_orgs(data: dict[str, list[dict[str, Any]]]) -> dict[str, str]:
+    """The organisation each demo login joins: the first with postings of its kind."""
+    need_org = data["needs"][0]["org"]
+    result_org = data["results"][0]["org"]
+    return {"enterprise": need_org, "researcher": result_org, "operator": "platform"}
+
+
+def load(session: Session) -> dict[str, int]:
+    """Insert the demo data set; returns counts."""
+    data = read_parts()
+    orgs: dict[str, Organisation] = {}
+    for o in data["organisations"]:
+        org = Organisation(name=o["name"], kind=OrgKind(o["kind"]), region=o["region"],
+                           credit_code=o.get("credit_code"))
+        session.add(org)
+        orgs[o["key"]] = org
+    session.flush()
+    password = hash_password(DEMO_PASSWORD)
+    users: dict[str, User] = {}
+    for u in data["users"]:
+        users[u["key"]] = User(email=u["email"].lower(), name=u["name"], phone=u.get("phone", ""),
+                               role=Role(u["role"]), organisation_id=orgs[u["org"]].id, password_hash=password)
+    homes = _demo_owner_orgs(data)
+    for login in DEMO_LOGINS:
+        users[login["email"]] = User(email=login["email"], name=login["name"], phone="027-87000000",
+                                     role=Role(login["role"]), organisation_id=orgs[homes[login["role"]]].id,
+                                     password_hash=password)
+    session.add_all(users.values())
+    session.flush()
+    now = utcnow()
+    for i, n in enumerate(data["needs"]):
+        fields = {k: v for k, v in n.items() if k not in ("key", "org", "owner", "valid_days")}
+        fields["valid_until"] = (now + timedelta(days=n["valid_days"])).date()
+        need = needs.create(session=session, data=NeedCreate.model_validate(fields), user=users[n["owner"]],
+                            publish=True)
+        need.published_at = need.created_at = now - timedelta(days=(len(data["needs"]) - i) % 45, hours=i)
+    for i, r in enumerate(data["results"]):
+        fields = {k: v for k, v in r.items() if k not in ("key", "org", "owner", "solves")}
+        result = results.create(session=session, data=ResultCreate.model_validate(fields),
+                                user=users[r["owner"]], publish=True)
+        result.published_at = result.created_at = now - timedelta(days=(len(data["results"]) - i) % 60, hours=i)
+    session.flush()
+    return {k: len(v) for k, v in data.items()}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--if-empty", action="store_true", help="do nothing (exit 0) when data exists")
+    args = parser.parse_args()
+    with Session(get_engine()) as session:
+        if not is_empty(session):
+            print("数据库已有数据，未加载演示数据。" if args.if_empty else "数据库非空，拒绝加载演示数据。")
+            return 0 if args.if_empty else 1
+        counts = load(session)
+        session.commit()
+    print(f"已加载演示数据：{counts['needs']} 条需求，{counts['results']} 条成果，"
+          f"{counts['organisations']} 个单位，{counts['users'] + len(DEMO_LOGINS)} 个账号。")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""JSON API of technical needs."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel
+
+from backend.deps import CurrentUser, OptionalUser, SessionDep
+from backend.needs import service
+from backend.needs.models import NeedCreate, NeedPublic, NeedUpdate
+from backend.posting_service import ListFilters
+from backend.vocab import PostingStatus, TechField, TransferMode
+
+router = APIRouter(prefix="/needs", tags=["needs"])
+
+
+class NeedPage(BaseModel):
+    items: list[NeedPublic]
+    total: int
+    offset: int
+    limit: int
+
+
+@router.get("")
+def list_needs(
+    session: SessionDep,
+    user: OptionalUser,
+    field: TechField | None = None,
+    region: Annotated[str | None, Query(max_length=20)] = None,
+    trl_min: Annotated[int | None, Query(ge=1, le=9)] = None,
+    trl_max: Annotated[int | None, Query(ge=1, le=9)] = None,
+    mode: TransferMode | None = None,
+    status: PostingStatus | None = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    order: Annotated[str, Query(pattern="^(newest|deadline|updated)$")] = "newest",
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> NeedPage:
+    """Needs the caller may see, filtered and paged."""
+    filters = ListFilters(field=field, region=region, trl_min=trl_min, trl_max=trl_max, mode=mode,
+                          status=status, text=q)
+    rows, total = service.list_needs(session=session, user=user, filters=filters, order=order,
+                                     offset=offset, limit=limit)
+    items = [service.public_view(session=session, need=n, user=user) for n in rows]
+    return NeedPage(items=items, total=total, offset=offset, limit=limit)
+
+
+@router.post("", status_code=201)
+def create_need(data: NeedCreate, session: SessionDep, user: CurrentUser, publish: bool = False) -> NeedPublic:
+    """Post a need (draft unless `publish=true`)."""
+    need = service.create(session=session, data=data, user=user, publish=publish)
+    return service.public_view(session=session, need=need, user=user)
+
+
+@router.get("/{need_id}")
+def get_need(need_id: int, session: SessionDep, user: OptionalUser) -> NeedPublic:
+    """One need, as the caller may see it."""
+    need = service.get_visible(session=session, need_id=need_id, user=user)
+    return service.public_view(session=session, need=need, user=user)
+
+
+@router.patch("/{need_id}")
+def update_need(need_id: int, changes: NeedUpdate, session: SessionDep, user: CurrentUser) -> NeedPublic:
+    """Edit a need (owner's enterprise or an operator)."""
+    need = service.get_editable(session=session, need_id=need_id, user=user)
+    need = service.update(session=session, need=need, changes=changes, user=user)
+    return service.public_view(session=session, need=need, user=user)
+
+
+@router.post("/{need_id}/publish")
+def publish_need(need_id: int, session: SessionDep, user: CurrentUser) -> NeedPublic:
+    """Publish a draft need."""
+    need = service.get_editable(session=session, need_id=need_id, user=user)
+    return service.public_view(session=session, need=service.publish(session=session, need=need, user=user),
+                               user=user)
+
+
+@router.post("/{need_id}/close")
+def close_need(need_id: int, session: SessionDep, user: CurrentUser) -> NeedPublic:
+    """Close a need."""
+    need = service.get_editable(session=session, need_id=need_id, user=user)
+    return service.public_view(session=session, need=service.close(session=session, need=need, user=user),
+                               user=user)
+
+
+@router.delete("/{need_id}", status_code=204)
+def delete_need(need_id: int, session: SessionDep, user: CurrentUser) -> Response:
+    """Delete a need that has no pairings."""
+    need = service.get_editable(session=session, need_id=need_id, user=user)
+    service.delete(session=session, need=need, user=user)
+    return Response(status_code=204)

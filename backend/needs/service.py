@@ -1,0 +1,161 @@
+"""Technical needs: lifecycle, visibility and listing."""
+
+from typing import Any
+
+from sqlalchemy import exists
+from sqlmodel import Session, col, or_, select
+
+from backend import posting_service as ps
+from backend.accounts.models import Organisation, User
+from backend.needs.models import Need, NeedBase, NeedCreate, NeedPublic, NeedUpdate
+from backend.pairings.models import Pairing
+from backend.results.models import Result
+from backend.db import utcnow
+from backend.errors import InvalidInput, NotFound
+from backend.vocab import Confidentiality, PairingStatus, PostingStatus, Role
+
+KIND = ps.Kind(
+    name="need",
+    label="需求",
+    owner_role=Role.enterprise,
+    text_columns=("title", "problem", "indicators"),
+    trl_column="trl_wanted",
+)
+DISCLOSED = (PairingStatus.approved, PairingStatus.negotiating, PairingStatus.signed)
+
+
+def _check_future(valid_until: Any) -> None:
+    if valid_until is not None and valid_until <= utcnow().date():
+        raise InvalidInput(
+            "有效期至：须晚于今天",
+            detail=[{"field": "valid_until", "label": "有效期至", "message": "须晚于今天"}],
+        )
+
+
+def create(*, session: Session, data: NeedCreate, user: User, publish: bool = False) -> Need:
+    """Post a need for the user's enterprise (draft unless `publish`)."""
+    _check_future(data.valid_until)
+    return ps.create(session=session, kind=KIND, model=Need, data=data, user=user, publish=publish)
+
+
+def update(*, session: Session, need: Need, changes: NeedUpdate, user: User) -> Need:
+    """Edit a need; nothing is written if the merged record is invalid."""
+    if "valid_until" in changes.model_fields_set:
+        _check_future(changes.valid_until)
+    return ps.update(session=session, kind=KIND, item=need, base=NeedBase, changes=changes, user=user)
+
+
+def publish(*, session: Session, need: Need, user: User) -> Need:
+    """Make a need visible to the platform and to matching."""
+    _check_future(need.valid_until)
+    return ps.transition(session=session, kind=KIND, item=need, user=user, to=PostingStatus.published)
+
+
+def close(*, session: Session, need: Need, user: User) -> Need:
+    """Close a need: it leaves listings and matching."""
+    return ps.transition(session=session, kind=KIND, item=need, user=user, to=PostingStatus.closed)
+
+
+def delete(*, session: Session, need: Need, user: User) -> None:
+    """Delete a need that has no pairings."""
+    paired = session.exec(select(Pairing.id).where(Pairing.need_id == need.id)).first() is not None
+    ps.delete(session=session, kind=KIND, item=need, user=user, has_pairings=paired)
+
+
+def is_party(*, session: Session, need: Need, user: User) -> bool:
+    """Whether `user`'s organisation holds a result in an approved pairing with this need."""
+    stmt = (
+        select(Pairing.id)
+        .join(Result, col(Result.id) == Pairing.result_id)
+        .where(
+            Pairing.need_id == need.id,
+            col(Pairing.status).in_(DISCLOSED),
+            Result.organisation_id == user.organisation_id,
+        )
+    )
+    return session.exec(stmt).first() is not None
+
+
+def is_insider(*, session: Session, need: Need, user: User | None) -> bool:
+    """Owner's organisation, operators, or the other party of an approved pairing."""
+    if user is None:
+        return False
+    if user.role == Role.operator or need.organisation_id == user.organisation_id:
+        return True
+    return is_party(session=session, need=need, user=user)
+
+
+def can_view(*, session: Session, need: Need, user: User | None) -> bool:
+    """Who may open a need at all."""
+    if is_insider(session=session, need=need, user=user):
+        return True
+    return need.status == PostingStatus.published and need.confidentiality != Confidentiality.secret
+
+
+def get_visible(*, session: Session, need_id: int, user: User | None) -> Need:
+    """The need if `user` may see it; otherwise NotFound (a secret need's existence is not revealed)."""
+    need = session.get(Need, need_id)
+    if need is None or not can_view(session=session, need=need, user=user):
+        raise NotFound("需求不存在或已下架")
+    return need
+
+
+def get_editable(*, session: Session, need_id: int, user: User) -> Need:
+    """The need if `user` may edit it; NotFound if they may not even see it."""
+    need = get_visible(session=session, need_id=need_id, user=user)
+    ps.ensure_editable(kind=KIND, item=need, user=user)
+    return need
+
+
+def public_view(*, session: Session, need: Need, user: User | None) -> NeedPublic:
+    """The need as `user` may see it: 脱敏 hides the enterprise; contacts only for insiders."""
+    insider = is_insider(session=session, need=need, user=user)
+    data = need.model_dump()
+    org = session.get(Organisation, need.organisation_id)
+    hide_identity = need.confidentiality != Confidentiality.public and not insider
+    data["organisation_id"] = None if hide_identity else need.organisation_id
+    data["organisation_name"] = None if hide_identity else (org.name if org else None)
+    if not insider:
+        data.update(contact_name=None, contact_phone=None, contact_email=None)
+    return NeedPublic.model_validate(data)
+
+
+def visible_clause(user: User | None) -> Any:
+    """SQL condition: the needs `user` may see in lists."""
+    public = (col(Need.status) == PostingStatus.published) & (
+        col(Need.confidentiality) != Confidentiality.secret
+    )
+    if user is None:
+        return public
+    if user.role == Role.operator:
+        return col(Need.id).is_not(None)
+    party = exists().where(
+        Pairing.need_id == Need.id,
+        col(Pairing.status).in_(DISCLOSED),
+        Pairing.result_id == Result.id,
+        Result.organisation_id == user.organisation_id,
+    )
+    return or_(public, col(Need.organisation_id) == user.organisation_id, party)
+
+
+def list_needs(
+    *, session: Session, user: User | None, filters: ps.ListFilters, order: str = "newest",
+    offset: int = 0, limit: int = 20,
+) -> tuple[list[Need], int]:
+    """Needs visible to `user`, filtered and paged."""
+    stmt = ps.filtered(model=Need, kind=KIND, filters=filters).where(visible_clause(user))
+    orders = {
+        "newest": (col(Need.published_at).desc(), col(Need.id).desc()),
+        "deadline": (col(Need.valid_until).asc(), col(Need.id)),
+        "updated": (col(Need.updated_at).desc(), col(Need.id).desc()),
+    }
+    return ps.page_of(session=session, stmt=stmt, order=orders.get(order, orders["newest"]),
+                      offset=offset, limit=limit)
+
+
+def get_for_api(*, session: Session, need_id: int) -> Need:
+    """A need by id regardless of visibility (internal use: matching, pairings)."""
+    need = session.get(Need, need_id)
+    if need is None:
+        raise NotFound("需求不存在")
+    return need

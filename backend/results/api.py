@@ -1,0 +1,91 @@
+"""JSON API of technical results."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel
+
+from backend.deps import CurrentUser, OptionalUser, SessionDep
+from backend.results import service
+from backend.results.models import ResultCreate, ResultPublic, ResultUpdate
+from backend.posting_service import ListFilters
+from backend.vocab import PostingStatus, TechField, TransferMode
+
+router = APIRouter(prefix="/results", tags=["results"])
+
+
+class ResultPage(BaseModel):
+    items: list[ResultPublic]
+    total: int
+    offset: int
+    limit: int
+
+
+@router.get("")
+def list_results(
+    session: SessionDep,
+    user: OptionalUser,
+    field: TechField | None = None,
+    region: Annotated[str | None, Query(max_length=20)] = None,
+    trl_min: Annotated[int | None, Query(ge=1, le=9)] = None,
+    trl_max: Annotated[int | None, Query(ge=1, le=9)] = None,
+    mode: TransferMode | None = None,
+    status: PostingStatus | None = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    order: Annotated[str, Query(pattern="^(newest|updated|trl)$")] = "newest",
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> ResultPage:
+    """Results the caller may see, filtered and paged."""
+    filters = ListFilters(field=field, region=region, trl_min=trl_min, trl_max=trl_max, mode=mode,
+                          status=status, text=q)
+    rows, total = service.list_results(session=session, user=user, filters=filters, order=order,
+                                     offset=offset, limit=limit)
+    items = [service.public_view(session=session, result=n, user=user) for n in rows]
+    return ResultPage(items=items, total=total, offset=offset, limit=limit)
+
+
+@router.post("", status_code=201)
+def create_result(data: ResultCreate, session: SessionDep, user: CurrentUser, publish: bool = False) -> ResultPublic:
+    """Post a result (draft unless `publish=true`)."""
+    result = service.create(session=session, data=data, user=user, publish=publish)
+    return service.public_view(session=session, result=result, user=user)
+
+
+@router.get("/{result_id}")
+def get_result(result_id: int, session: SessionDep, user: OptionalUser) -> ResultPublic:
+    """One result, as the caller may see it."""
+    result = service.get_visible(session=session, result_id=result_id, user=user)
+    return service.public_view(session=session, result=result, user=user)
+
+
+@router.patch("/{result_id}")
+def update_result(result_id: int, changes: ResultUpdate, session: SessionDep, user: CurrentUser) -> ResultPublic:
+    """Edit a result (owner's organisation or an operator)."""
+    result = service.get_editable(session=session, result_id=result_id, user=user)
+    result = service.update(session=session, result=result, changes=changes, user=user)
+    return service.public_view(session=session, result=result, user=user)
+
+
+@router.post("/{result_id}/publish")
+def publish_result(result_id: int, session: SessionDep, user: CurrentUser) -> ResultPublic:
+    """Publish a draft result."""
+    result = service.get_editable(session=session, result_id=result_id, user=user)
+    return service.public_view(session=session, result=service.publish(session=session, result=result, user=user),
+                               user=user)
+
+
+@router.post("/{result_id}/close")
+def close_result(result_id: int, session: SessionDep, user: CurrentUser) -> ResultPublic:
+    """Close a result."""
+    result = service.get_editable(session=session, result_id=result_id, user=user)
+    return service.public_view(session=session, result=service.close(session=session, result=result, user=user),
+                               user=user)
+
+
+@router.delete("/{result_id}", status_code=204)
+def delete_result(result_id: int, session: SessionDep, user: CurrentUser) -> Response:
+    """Delete a result that has no pairings."""
+    result = service.get_editable(session=session, result_id=result_id, user=user)
+    service.delete(session=session, result=result, user=user)
+    return Response(status_code=204)

@@ -1,0 +1,5 @@
+"""HTML pages of results."""
+
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)

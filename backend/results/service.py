@@ -1,0 +1,121 @@
+"""Research results: lifecycle, visibility and listing."""
+
+from typing import Any
+
+from sqlmodel import Session, col, or_, select
+
+from backend import posting_service as ps
+from backend.accounts.models import Organisation, User
+from backend.errors import NotFound
+from backend.needs.models import Need
+from backend.pairings.models import Pairing
+from backend.results.models import Result, ResultBase, ResultCreate, ResultPublic, ResultUpdate
+from backend.vocab import PairingStatus, PostingStatus, Role
+
+KIND = ps.Kind(
+    name="result",
+    label="成果",
+    owner_role=Role.researcher,
+    text_columns=("title", "summary", "advantages", "team"),
+    trl_column="trl",
+)
+DISCLOSED = (PairingStatus.approved, PairingStatus.negotiating, PairingStatus.signed)
+
+
+def create(*, session: Session, data: ResultCreate, user: User, publish: bool = False) -> Result:
+    """Post a result for the researcher's organisation (draft unless `publish`)."""
+    return ps.create(session=session, kind=KIND, model=Result, data=data, user=user, publish=publish)
+
+
+def update(*, session: Session, result: Result, changes: ResultUpdate, user: User) -> Result:
+    """Edit a result; nothing is written if the merged record is invalid."""
+    return ps.update(session=session, kind=KIND, item=result, base=ResultBase, changes=changes, user=user)
+
+
+def publish(*, session: Session, result: Result, user: User) -> Result:
+    """Make a result visible to the platform and to matching."""
+    return ps.transition(session=session, kind=KIND, item=result, user=user, to=PostingStatus.published)
+
+
+def close(*, session: Session, result: Result, user: User) -> Result:
+    """Close a result: it leaves listings and matching."""
+    return ps.transition(session=session, kind=KIND, item=result, user=user, to=PostingStatus.closed)
+
+
+def delete(*, session: Session, result: Result, user: User) -> None:
+    """Delete a result that has no pairings."""
+    paired = session.exec(select(Pairing.id).where(Pairing.result_id == result.id)).first() is not None
+    ps.delete(session=session, kind=KIND, item=result, user=user, has_pairings=paired)
+
+
+def is_insider(*, session: Session, result: Result, user: User | None) -> bool:
+    """Owner's organisation, operators, or the enterprise of an approved pairing."""
+    if user is None:
+        return False
+    if user.role == Role.operator or result.organisation_id == user.organisation_id:
+        return True
+    stmt = (
+        select(Pairing.id)
+        .join(Need, col(Need.id) == Pairing.need_id)
+        .where(
+            Pairing.result_id == result.id,
+            col(Pairing.status).in_(DISCLOSED),
+            Need.organisation_id == user.organisation_id,
+        )
+    )
+    return session.exec(stmt).first() is not None
+
+
+def can_view(*, session: Session, result: Result, user: User | None) -> bool:
+    """Published results are open to all; drafts and closed ones only to insiders."""
+    return result.status == PostingStatus.published or is_insider(session=session, result=result, user=user)
+
+
+def get_visible(*, session: Session, result_id: int, user: User | None) -> Result:
+    """The result if `user` may see it, else NotFound."""
+    result = session.get(Result, result_id)
+    if result is None or not can_view(session=session, result=result, user=user):
+        raise NotFound("成果不存在或已下架")
+    return result
+
+
+def get_editable(*, session: Session, result_id: int, user: User) -> Result:
+    """The result if `user` may edit it."""
+    result = get_visible(session=session, result_id=result_id, user=user)
+    ps.ensure_editable(kind=KIND, item=result, user=user)
+    return result
+
+
+def public_view(*, session: Session, result: Result, user: User | None) -> ResultPublic:
+    """The result as `user` may see it: contacts only for insiders."""
+    data = result.model_dump()
+    org = session.get(Organisation, result.organisation_id)
+    data["organisation_name"] = org.name if org else None
+    if not is_insider(session=session, result=result, user=user):
+        data.update(contact_name=None, contact_phone=None, contact_email=None)
+    return ResultPublic.model_validate(data)
+
+
+def visible_clause(user: User | None) -> Any:
+    """SQL condition: the results `user` may see in lists."""
+    public = col(Result.status) == PostingStatus.published
+    if user is None:
+        return public
+    if user.role == Role.operator:
+        return col(Result.id).is_not(None)
+    return or_(public, col(Result.organisation_id) == user.organisation_id)
+
+
+def list_results(
+    *, session: Session, user: User | None, filters: ps.ListFilters, order: str = "newest",
+    offset: int = 0, limit: int = 20,
+) -> tuple[list[Result], int]:
+    """Results visible to `user`, filtered and paged."""
+    stmt = ps.filtered(model=Result, kind=KIND, filters=filters).where(visible_clause(user))
+    orders = {
+        "newest": (col(Result.published_at).desc(), col(Result.id).desc()),
+        "updated": (col(Result.updated_at).desc(), col(Result.id).desc()),
+        "trl": (col(Result.trl).desc(), col(Result.id).desc()),
+    }
+    return ps.page_of(session=session, stmt=stmt, order=orders.get(order, orders["newest"]),
+                      offset=offset, limit=limit)

@@ -1,0 +1,110 @@
+"""Jinja2 set-up: one environment, labels from the vocabularies, flash messages."""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from backend import vocab
+from backend.config import get_settings
+from backend.postings import modes_label
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "frontend" / "templates"
+STATIC_DIR = Path(__file__).resolve().parent.parent / "frontend" / "static"
+FLASH_COOKIE = "kematch_flash"
+
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+env = templates.env
+env.globals.update(
+    TechField=vocab.TechField,
+    TransferMode=vocab.TransferMode,
+    Confidentiality=vocab.Confidentiality,
+    ResultForm=vocab.ResultForm,
+    IpStatus=vocab.IpStatus,
+    PostingStatus=vocab.PostingStatus,
+    PairingStatus=vocab.PairingStatus,
+    Role=vocab.Role,
+    OrgKind=vocab.OrgKind,
+    TRL_LABELS=vocab.TRL_LABELS,
+    REGIONS=vocab.REGIONS,
+    REGION_CHOICES=[(r, r) for r in vocab.REGIONS],
+)
+
+
+def _label(value: Any, enum_name: str) -> str:
+    enum = getattr(vocab, enum_name)
+    try:
+        return str(enum(value).label)
+    except ValueError:
+        return str(value)
+
+
+def _money(low: float | None, high: float | None = None, negotiable: bool = False) -> str:
+    def fmt(x: float) -> str:
+        return f"{x:g}"
+
+    if negotiable and low is None and high is None:
+        return "面议"
+    if low is not None and high is not None and low != high:
+        return f"{fmt(low)}–{fmt(high)} 万元"
+    value = high if high is not None else low
+    return f"{fmt(value)} 万元" if value is not None else "面议"
+
+
+env.filters.update(label=_label, modes=modes_label, money=_money)
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(get_settings().secret_key, salt="flash")
+
+
+def flash(response: RedirectResponse, message: str, kind: str = "success") -> RedirectResponse:
+    """Attach a one-time message shown on the next page."""
+    response.set_cookie(
+        FLASH_COOKIE, _serializer().dumps([kind, message]), httponly=True, samesite="lax", max_age=60
+    )
+    return response
+
+
+def _take_flash(request: Request) -> tuple[str, str] | None:
+    raw = request.cookies.get(FLASH_COOKIE)
+    if not raw:
+        return None
+    try:
+        kind, message = _serializer().loads(raw)
+    except (BadSignature, ValueError):
+        return None
+    return str(kind), str(message)
+
+
+def redirect(url: str, message: str | None = None, kind: str = "success") -> RedirectResponse:
+    """A 303 redirect, optionally carrying a flash message."""
+    response = RedirectResponse(url, status_code=303)
+    return flash(response, message, kind) if message else response
+
+
+def render(request: Request, template: str, page: Any = None, *, status_code: int = 200) -> HTMLResponse:
+    """Render a page template with its typed context `page` and the viewer."""
+    viewer = getattr(request.state, "viewer", None)
+    message = _take_flash(request)
+    response = templates.TemplateResponse(
+        request,
+        template,
+        {"page": page, "viewer": viewer, "user": viewer.user if viewer else None, "flash": message},
+        status_code=status_code,
+    )
+    if message:
+        response.delete_cookie(FLASH_COOKIE)
+    return response
+
+
+@dataclass(frozen=True)
+class MessagePage:
+    """Context of a page that only shows a title and a message."""
+
+    title: str
+    message: str
