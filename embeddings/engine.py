@@ -1,0 +1,261 @@
+"""The matching engine the web app calls: sync/upsert/remove, need<->result ranking, search, explain."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from embeddings.explain import Explanation, explain
+from embeddings.fit import Filters, FitItem, assess, passes
+from embeddings.index import VectorIndex
+from embeddings.lexical import LexicalIndex
+from embeddings.ranking import RankConfig, Ranker, calibrate, split_points
+from embeddings.types import SIDES, Document, EncoderLike, FloatArray, Side, other_side
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """Where a 0-100 score comes from, in points (semantic + lexical = relevance)."""
+
+    relevance: float
+    semantic: float
+    lexical: float
+    fit: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Match:
+    """One ranked hit with its score, breakdown and (optionally) explanation."""
+
+    id: int
+    score: float
+    breakdown: Breakdown
+    fit: list[FitItem]
+    explanation: Explanation | None = None
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """What a sync did."""
+
+    side: Side
+    encoded: int
+    removed: int
+    unchanged: int
+
+
+class _SideState:
+    def __init__(self, *, vectors: VectorIndex, config: RankConfig) -> None:
+        self.docs: dict[int, Document] = {}
+        self.vectors = vectors
+        self.lexical = LexicalIndex()
+        self.ranker = Ranker(vectors=vectors, lexical=self.lexical, config=config)
+
+
+class MatchEngine:
+    """Hybrid need<->result matcher over two persistent per-side indexes."""
+
+    def __init__(
+        self,
+        *,
+        encoder: EncoderLike,
+        index_dir: Path | None = None,
+        config: RankConfig | None = None,
+        ann_threshold: int = 100_000,
+        autosave: bool = True,
+    ) -> None:
+        """Load whatever valid index files exist under `index_dir` (never raises on bad files)."""
+        self.encoder, self.index_dir = encoder, index_dir
+        self.config = config or RankConfig()
+        self.autosave = autosave and index_dir is not None
+        self._write = threading.Lock()
+        self._sides: dict[Side, _SideState] = {}
+        for side in SIDES:
+            if index_dir is not None:
+                vec = VectorIndex.load(
+                    directory=index_dir,
+                    side=side,
+                    dim=encoder.dim,
+                    model_id=encoder.model_id,
+                    ann_threshold=ann_threshold,
+                )
+            else:
+                vec = VectorIndex(dim=encoder.dim, model_id=encoder.model_id, ann_threshold=ann_threshold)
+            self._sides[side] = _SideState(vectors=vec, config=self.config)
+
+    # --- writes ------------------------------------------------------------------
+    def sync(self, *, side: Side, docs: Iterable[Document]) -> SyncReport:
+        """Make `side` hold exactly `docs`: encode new/changed, drop removed, persist."""
+        st = self._sides[side]
+        current = {d.id: d for d in docs}
+        if any(d.side != side for d in current.values()):
+            raise ValueError(f"sync({side!r}) got documents of the other side")
+        with self._write:
+            stored = st.vectors.hashes()
+            todo = [d for d in current.values() if stored.get(d.id) != d.content_hash]
+            gone = [i for i in stored if i not in current]
+            vecs = self._encode([d.text for d in todo])
+            with st.vectors.lock.write():
+                st.vectors.remove(gone)
+                ids = np.array([d.id for d in todo], dtype=np.int64)
+                st.vectors.add(ids, [d.content_hash for d in todo], vecs)
+                st.docs = current
+                st.lexical = LexicalIndex()
+                st.lexical.add_many([(d.id, d.text) for d in current.values()])
+                st.ranker.lexical = st.lexical
+            self._save(side)
+        return SyncReport(side, encoded=len(todo), removed=len(gone), unchanged=len(current) - len(todo))
+
+    def upsert(self, doc: Document) -> None:
+        """Add or update one document; visible to the next query."""
+        st = self._sides[doc.side]
+        with self._write:
+            changed = st.vectors.hashes().get(doc.id) != doc.content_hash
+            vecs = self._encode([doc.text]) if changed else None
+            with st.vectors.lock.write():
+                if vecs is not None:
+                    st.vectors.add(np.array([doc.id], dtype=np.int64), [doc.content_hash], vecs)
+                    st.lexical.add(doc.id, doc.text)
+                st.docs[doc.id] = doc
+            if changed:
+                self._save(doc.side)
+
+    def remove(self, *, side: Side, doc_id: int) -> None:
+        """Drop a document (closed, deleted, unpublished); it never appears in results again."""
+        st = self._sides[side]
+        with self._write:
+            with st.vectors.lock.write():
+                st.vectors.remove([doc_id])
+                st.lexical.remove(doc_id)
+                st.docs.pop(doc_id, None)
+            self._save(side)
+
+    def _encode(self, texts: list[str]) -> FloatArray:
+        if not texts:
+            return np.zeros((0, self.encoder.dim), dtype=np.float32)
+        return np.asarray(self.encoder.encode(texts), dtype=np.float32)
+
+    def _save(self, side: Side) -> None:
+        if self.autosave and self.index_dir is not None:
+            st = self._sides[side]
+            with st.vectors.lock.read():
+                st.vectors.save(directory=self.index_dir, side=side)
+
+    # --- reads -------------------------------------------------------------------
+    def document(self, *, side: Side, doc_id: int) -> Document | None:
+        """The indexed document, if any."""
+        return self._sides[side].docs.get(doc_id)
+
+    def count(self, *, side: Side) -> int:
+        """Number of indexed documents of a side."""
+        return len(self._sides[side].vectors)
+
+    def match_need(
+        self, *, need: Document | int, k: int = 10, filters: Filters | None = None, explain: bool = False
+    ) -> list[Match]:
+        """Results ranked for a need (an indexed id or a draft Document)."""
+        return self._match(self._resolve("need", need), k=k, filters=filters, with_explanations=explain)
+
+    def match_result(
+        self, *, result: Document | int, k: int = 10, filters: Filters | None = None, explain: bool = False
+    ) -> list[Match]:
+        """Needs ranked for a result (an indexed id or a draft Document)."""
+        return self._match(self._resolve("result", result), k=k, filters=filters, with_explanations=explain)
+
+    def search(self, *, text: str, side: Side, k: int = 10, filters: Filters | None = None) -> list[Match]:
+        """Free-text search over one side (no profile, so no fit points; filters apply)."""
+        probe = Document(id=-1, side=other_side(side), body=text)
+        return self._match(probe, k=k, filters=filters, with_explanations=False)
+
+    def explain(self, *, need: Document | int, result: Document | int, related: bool = True) -> Explanation:
+        """Full explanation of one pair; `related` adds model-related terms (encodes a few words)."""
+        n, r = self._resolve("need", need), self._resolve("result", result)
+        enc = self.encoder if related else None
+        return explain(need=n, result=r, lexical=self._sides["result"].lexical, encoder=enc)
+
+    def _resolve(self, side: Side, doc: Document | int) -> Document:
+        if isinstance(doc, Document):
+            return doc
+        found = self._sides[side].docs.get(doc)
+        if found is None:
+            raise KeyError(f"{side} {doc} is not indexed")
+        return found
+
+    def _query_vector(self, doc: Document) -> FloatArray:
+        st = self._sides[doc.side]
+        with st.vectors.lock.read():
+            if st.vectors.hashes().get(doc.id) == doc.content_hash:
+                vec: FloatArray = st.vectors.vectors(np.array([doc.id], dtype=np.int64))[0]
+                return vec
+        fresh: FloatArray = self._encode([doc.text])[0]
+        return fresh
+
+    def _match(
+        self, query: Document, *, k: int, filters: Filters | None, with_explanations: bool
+    ) -> list[Match]:
+        target = other_side(query.side)
+        st = self._sides[target]
+        qvec = self._query_vector(query)
+        out: list[Match] = []
+        for widen in (1, 10):
+            ranker = st.ranker
+            if widen > 1:
+                cfg = ranker.config
+                ranker = Ranker(vectors=st.vectors, lexical=st.lexical, config=_widen(cfg, widen))
+            rel = ranker.relevance(query_vector=qvec, query_text=query.text)
+            out = self._score(query, rel_ids=rel.ids, rel=rel, target=target, filters=filters)
+            if len(out) >= k or filters is None or len(rel.ids) >= len(st.vectors):
+                break
+        out = out[:k]
+        if with_explanations:
+            out = [self._attach(query, m, target) for m in out]
+        return out
+
+    def _score(
+        self, query: Document, *, rel_ids: object, rel: object, target: Side, filters: Filters | None
+    ) -> list[Match]:
+        from embeddings.ranking import Relevance
+
+        assert isinstance(rel, Relevance)
+        st = self._sides[target]
+        points = calibrate(rel.fused, config=self.config)
+        out: list[Match] = []
+        for i, doc_id in enumerate(rel.ids.tolist()):
+            doc = st.docs.get(doc_id)
+            if doc is None:
+                continue
+            need, res = (query, doc) if query.side == "need" else (doc, query)
+            items = assess(need.profile, res.profile)
+            if filters is not None and not passes(
+                filters=filters, candidate=doc.profile, items=items, candidate_is_result=target == "result"
+            ):
+                continue
+            rel_pts = float(points[i])
+            sem, lex = split_points(
+                relevance=rel_pts,
+                z_dense=float(rel.z_dense[i]),
+                z_lexical=float(rel.z_lexical[i]),
+                config=self.config,
+            )
+            fit: dict[str, float] = {it.aspect: it.points for it in items if it.points}
+            score = min(100.0, max(0.0, rel_pts + sum(fit.values())))
+            bd = Breakdown(round(rel_pts, 2), round(sem, 2), round(lex, 2), fit)
+            out.append(Match(doc_id, round(score, 2), bd, items))
+        out.sort(key=lambda m: (-m.score, -m.breakdown.relevance, m.id))
+        return out
+
+    def _attach(self, query: Document, m: Match, target: Side) -> Match:
+        doc = self._sides[target].docs[m.id]
+        need, res = (query, doc) if query.side == "need" else (doc, query)
+        ex = explain(need=need, result=res, lexical=self._sides["result"].lexical, encoder=None)
+        return Match(m.id, m.score, m.breakdown, m.fit, ex)
+
+
+def _widen(cfg: RankConfig, factor: int) -> RankConfig:
+    from dataclasses import replace
+
+    return replace(cfg, candidates=cfg.candidates * factor)

@@ -1,0 +1,293 @@
+"""Per-side vector store: FAISS search, content hashes, atomic persistence, self-repair."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import faiss as _faiss
+import numpy as np
+import numpy.typing as npt
+
+from embeddings.types import FloatArray, Side
+
+log = logging.getLogger(__name__)
+faiss: Any = _faiss  # the SWIG bindings are only partly typed
+IntArray = npt.NDArray[np.int64]
+
+
+class RWLock:
+    """Many concurrent readers or one writer."""
+
+    def __init__(self) -> None:
+        """Create an unlocked lock."""
+        self._cond = threading.Condition()
+        self._readers = 0
+
+    @contextmanager
+    def read(self) -> Iterator[None]:
+        """Hold a shared lock."""
+        with self._cond:
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        """Hold the exclusive lock."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._readers == 0)
+            yield
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write via a temp file in the same directory and os.replace."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def ids_checksum(ids: IntArray) -> str:
+    """Order-independent checksum of a set of ids."""
+    return _sha(np.sort(ids.astype(np.int64)).tobytes())[:16]
+
+
+class VectorIndex:
+    """Vectors of one side with their content hashes; exact or HNSW search over slots."""
+
+    def __init__(
+        self, *, dim: int, model_id: str, ann_threshold: int = 100_000, ef_search: int = 128
+    ) -> None:
+        """Create an empty store; switches to HNSW above `ann_threshold` vectors."""
+        self.dim, self.model_id = dim, model_id
+        self.ann_threshold, self.ef_search = ann_threshold, ef_search
+        self.lock = RWLock()
+        self._slot_ids: IntArray = np.zeros(0, dtype=np.int64)  # -1 = dead slot
+        self._hashes: list[str] = []
+        self._slot_of: dict[int, int] = {}
+        self._index: Any = faiss.IndexFlatIP(dim)
+        self._bitmap: npt.NDArray[np.uint8] | None = None
+        self.version = 0  # bumped on every write (caches key on it)
+
+    def __len__(self) -> int:
+        """Number of live vectors."""
+        return len(self._slot_of)
+
+    @property
+    def approximate(self) -> bool:
+        """Whether search uses HNSW."""
+        return isinstance(self._index, faiss.IndexHNSWFlat)
+
+    def hashes(self) -> dict[int, str]:
+        """Live id -> content hash."""
+        return {i: self._hashes[s] for i, s in self._slot_of.items()}
+
+    def ids(self) -> IntArray:
+        """Live ids."""
+        return np.fromiter(self._slot_of.keys(), dtype=np.int64, count=len(self._slot_of))
+
+    def _storage(self) -> FloatArray:
+        flat = faiss.downcast_index(self._index.storage) if self.approximate else self._index
+        n = flat.ntotal
+        if n == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        view: FloatArray = faiss.rev_swig_ptr(flat.get_xb(), n * self.dim)
+        return view.reshape(n, self.dim)
+
+    def vectors(self, ids: IntArray) -> FloatArray:
+        """Stored vectors of live ids (copy)."""
+        slots = [self._slot_of[int(i)] for i in ids]
+        return np.array(self._storage()[slots], dtype=np.float32)
+
+    def add(self, ids: IntArray, hashes: list[str], vectors: FloatArray) -> None:
+        """Add or replace vectors (caller holds the write lock)."""
+        if len(ids) == 0:
+            return
+        self._kill([int(i) for i in ids])
+        start = len(self._slot_ids)
+        self._index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        self._slot_ids = np.concatenate([self._slot_ids, ids.astype(np.int64)])
+        self._hashes.extend(hashes)
+        self._slot_of.update({int(i): start + k for k, i in enumerate(ids)})
+        self._after_write()
+
+    def remove(self, ids: list[int]) -> None:
+        """Drop ids (caller holds the write lock); they never appear in search."""
+        self._kill(ids)
+        self._after_write()
+
+    def _kill(self, ids: list[int]) -> None:
+        for i in ids:
+            slot = self._slot_of.pop(i, None)
+            if slot is not None:
+                self._slot_ids[slot] = -1
+
+    def _after_write(self) -> None:
+        self.version += 1
+        dead = len(self._slot_ids) - len(self._slot_of)
+        want_ann = len(self._slot_of) > self.ann_threshold
+        if dead > max(1000, len(self._slot_ids) // 10) or want_ann != self.approximate:
+            self.rebuild()
+        elif dead:
+            alive = self._slot_ids >= 0
+            self._bitmap = np.packbits(alive, bitorder="little")
+        else:
+            self._bitmap = None
+
+    def rebuild(self) -> None:
+        """Compact live vectors into a fresh index (exact or HNSW by size)."""
+        ids = self.ids()
+        vecs = self.vectors(ids)
+        hashes = [self._hashes[self._slot_of[int(i)]] for i in ids]
+        self._index = self._new_index(len(ids))
+        self._slot_ids, self._hashes, self._slot_of = np.zeros(0, np.int64), [], {}
+        self._bitmap = None
+        if len(ids):
+            self._index.add(vecs)
+            self._slot_ids, self._hashes = ids, hashes
+            self._slot_of = {int(i): k for k, i in enumerate(ids)}
+
+    def _new_index(self, n: int) -> Any:
+        if n <= self.ann_threshold:
+            return faiss.IndexFlatIP(self.dim)
+        index = faiss.IndexHNSWFlat(self.dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+        return index
+
+    def search(self, queries: FloatArray, *, k: int) -> tuple[FloatArray, IntArray]:
+        """Top-k (scores, doc ids) per query row; -1 ids pad short results."""
+        k = max(1, min(k, len(self._slot_of)))
+        sel = None
+        if self._bitmap is not None:
+            sel = faiss.IDSelectorBitmap(len(self._slot_ids), faiss.swig_ptr(self._bitmap))
+        if self.approximate:
+            params: Any = faiss.SearchParametersHNSW(efSearch=max(self.ef_search, k))
+            if sel is not None:
+                params.sel = sel
+        else:
+            params = faiss.SearchParameters(sel=sel) if sel is not None else None
+        q = np.ascontiguousarray(queries, dtype=np.float32)
+        scores, slots = self._index.search(q, k, params=params)
+        ids = np.where(slots >= 0, self._slot_ids[np.maximum(slots, 0)], -1)
+        return scores, ids
+
+    def exact_search(self, queries: FloatArray, *, k: int) -> IntArray:
+        """Brute-force top-k doc ids (to measure ANN recall)."""
+        ids = self.ids()
+        sims = queries @ self.vectors(ids).T
+        top = np.argsort(-sims, axis=1)[:, :k]
+        return ids[top]
+
+    # --- persistence -------------------------------------------------------------
+    def save(self, *, directory: Path, side: Side) -> None:
+        """Write vectors, meta, FAISS (HNSW only) and manifest atomically."""
+        directory.mkdir(parents=True, exist_ok=True)
+        ids = self.ids()
+        vecs = self.vectors(ids)
+        hashes = [self._hashes[self._slot_of[int(i)]] for i in ids]
+        vec_bytes = _npy_bytes(vecs)
+        atomic_write(directory / f"{side}.vectors.npy", vec_bytes)
+        meta = {"model_id": self.model_id, "dim": self.dim, "ids": ids.tolist(), "hashes": hashes}
+        meta["vectors_sha256"] = _sha(vec_bytes)
+        atomic_write(directory / f"{side}.meta.json", json.dumps(meta).encode())
+        manifest: dict[str, Any] = {"model_id": self.model_id, "dim": self.dim, "count": len(ids)}
+        manifest["ids_checksum"] = ids_checksum(ids)
+        manifest["kind"] = "hnsw" if self.approximate else "flat"
+        if self.approximate:
+            if len(self._slot_ids) != len(ids):
+                self.rebuild()
+            index_bytes = faiss.serialize_index(self._index).tobytes()
+            atomic_write(directory / f"{side}.faiss", index_bytes)
+            manifest["faiss_sha256"] = _sha(index_bytes)
+        atomic_write(directory / f"{side}.manifest.json", json.dumps(manifest).encode())
+
+    @classmethod
+    def load(
+        cls, *, directory: Path, side: Side, dim: int, model_id: str, ann_threshold: int = 100_000
+    ) -> VectorIndex:
+        """Load what is valid on disk; anything missing, stale or corrupt is dropped, never raised."""
+        store = cls(dim=dim, model_id=model_id, ann_threshold=ann_threshold)
+        try:
+            ids, hashes, vecs = _read_vectors(directory, side, dim=dim, model_id=model_id)
+        except Exception as exc:
+            log.warning("index %s: vectors unusable (%s); starting empty", side, exc)
+            return store
+        try:
+            index = _read_faiss(directory, side, ids=ids, dim=dim, model_id=model_id)
+        except Exception as exc:
+            log.info("index %s: FAISS index not reusable (%s); rebuilding", side, exc)
+            index = None
+        if index is not None and len(ids) > ann_threshold:
+            store._index = index
+            store._slot_ids, store._hashes = ids, hashes
+            store._slot_of = {int(i): k for k, i in enumerate(ids)}
+        else:
+            store.add(ids, hashes, vecs)
+        return store
+
+
+def _npy_bytes(arr: FloatArray) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    np.save(buf, arr, allow_pickle=False)
+    return buf.getvalue()
+
+
+def _read_vectors(
+    directory: Path, side: Side, *, dim: int, model_id: str
+) -> tuple[IntArray, list[str], FloatArray]:
+    meta = json.loads((directory / f"{side}.meta.json").read_bytes())
+    if meta["model_id"] != model_id or meta["dim"] != dim:
+        raise ValueError(f"stale: model {meta['model_id']!r} dim {meta['dim']}")
+    raw = (directory / f"{side}.vectors.npy").read_bytes()
+    if _sha(raw) != meta["vectors_sha256"]:
+        raise ValueError("vectors checksum mismatch")
+    import io
+
+    vecs = np.load(io.BytesIO(raw), allow_pickle=False)
+    ids = np.array(meta["ids"], dtype=np.int64)
+    hashes = [str(h) for h in meta["hashes"]]
+    if vecs.shape != (len(ids), dim) or len(hashes) != len(ids) or len(set(ids.tolist())) != len(ids):
+        raise ValueError("inconsistent shapes")
+    return ids, hashes, np.ascontiguousarray(vecs, dtype=np.float32)
+
+
+def _read_faiss(directory: Path, side: Side, *, ids: IntArray, dim: int, model_id: str) -> Any:
+    manifest = json.loads((directory / f"{side}.manifest.json").read_bytes())
+    ok = manifest["model_id"] == model_id and manifest["dim"] == dim
+    ok = ok and manifest["count"] == len(ids) and manifest["ids_checksum"] == ids_checksum(ids)
+    if not ok:
+        raise ValueError("manifest disagrees with stored vectors")
+    if manifest["kind"] != "hnsw":
+        return None
+    raw = (directory / f"{side}.faiss").read_bytes()
+    if _sha(raw) != manifest["faiss_sha256"]:
+        raise ValueError("faiss checksum mismatch")
+    index = faiss.deserialize_index(np.frombuffer(raw, dtype=np.uint8))
+    if index.ntotal != len(ids) or index.d != dim:
+        raise ValueError("faiss index size mismatch")
+    return index

@@ -1,0 +1,116 @@
+"""Hybrid relevance: dense + lexical candidates, z-score fusion, calibration to 0-100."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from embeddings.index import VectorIndex
+from embeddings.lexical import LexicalIndex
+from embeddings.types import FloatArray
+
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class RankConfig:
+    """Fusion and calibration settings (tuned on the dev set; see docs/eval.md)."""
+
+    dense_weight: float = 0.7
+    lexical_weight: float = 0.3
+    candidates: int = 100  # per channel, before fusion
+    prf_docs: int = 0  # dense pseudo-relevance feedback (0 = off)
+    prf_weight: float = 0.0
+    # fused z (sigmas above the corpus background) -> 0-100 via a fixed logistic
+    calib_center: float = 3.0
+    calib_scale: float = 0.8
+    background_sample: int = 2048
+
+
+@dataclass(frozen=True)
+class Relevance:
+    """Candidate ids with raw and normalised channel scores and the fused score."""
+
+    ids: IntArray
+    dense: FloatArray
+    lexical: FloatArray
+    z_dense: FloatArray
+    z_lexical: FloatArray
+    fused: FloatArray
+
+
+def calibrate(fused: FloatArray, *, config: RankConfig) -> FloatArray:
+    """Fixed monotone map of fused z-scores to 0-100."""
+    z = (np.asarray(fused, dtype=np.float64) - config.calib_center) / config.calib_scale
+    return (100.0 / (1.0 + np.exp(-z))).astype(np.float32)
+
+
+class Ranker:
+    """Scores a query vector + text against one side's vector and lexical indexes."""
+
+    def __init__(self, *, vectors: VectorIndex, lexical: LexicalIndex, config: RankConfig) -> None:
+        """Wrap the two indexes of the target side."""
+        self.vectors, self.lexical, self.config = vectors, lexical, config
+        self._sample: tuple[int, FloatArray] | None = None
+
+    def _dense_background(self, q: FloatArray) -> tuple[float, float]:
+        version = self.vectors.version
+        if self._sample is None or self._sample[0] != version:
+            ids = self.vectors.ids()
+            n = min(len(ids), self.config.background_sample)
+            pick = np.random.default_rng(0).choice(len(ids), size=n, replace=False)
+            self._sample = (version, self.vectors.vectors(np.sort(ids[pick])))
+        sims = self._sample[1] @ q
+        if sims.size < 2:
+            return 0.0, 1.0
+        return float(sims.mean()), float(sims.std()) or 1.0
+
+    def relevance(self, *, query_vector: FloatArray, query_text: str) -> Relevance:
+        """Fused relevance of the best candidates of both channels."""
+        cfg = self.config
+        empty = np.zeros(0, np.float32)
+        if len(self.vectors) == 0:
+            return Relevance(np.zeros(0, np.int64), empty, empty, empty, empty, empty)
+        q = np.asarray(query_vector, dtype=np.float32).reshape(-1)
+        with self.vectors.lock.read():
+            _, dense_ids = self.vectors.search(q[None, :], k=cfg.candidates)
+            lex = self.lexical.score_all(query_text)
+            k = min(cfg.candidates, len(lex.scores))
+            lex_top = lex.ids[np.argpartition(-lex.scores, k - 1)[:k]] if k else lex.ids[:0]
+            live = set(self.vectors.ids().tolist()) if lex_top.size else set()
+            cand = [i for i in dict.fromkeys([*dense_ids[0].tolist(), *lex_top.tolist()]) if i in live]
+            ids = np.array(cand, dtype=np.int64)
+            vecs = self.vectors.vectors(ids)
+            if cfg.prf_docs and cfg.prf_weight:
+                q = self._feedback(q, vecs, ids, lex)
+            dense = (vecs @ q).astype(np.float32)
+            d_mu, d_sd = self._dense_background(q)
+        lexical = lex.lookup(ids)
+        l_mu, l_sd = lex.background()
+        z_d = ((dense - d_mu) / d_sd).astype(np.float32)
+        z_l = ((lexical - l_mu) / l_sd).astype(np.float32)
+        fused = (cfg.dense_weight * z_d + cfg.lexical_weight * z_l).astype(np.float32)
+        return Relevance(ids, dense, lexical, z_d, z_l, fused)
+
+    def _feedback(self, q: FloatArray, vecs: FloatArray, ids: IntArray, lex: object) -> FloatArray:
+        """Rocchio: move the query toward its top first-pass hits."""
+        first = vecs @ q
+        top = np.argsort(-first)[: self.config.prf_docs]
+        q2 = q + self.config.prf_weight * vecs[top].mean(axis=0)
+        out: FloatArray = (q2 / (np.linalg.norm(q2) or 1.0)).astype(np.float32)
+        return out
+
+
+def split_points(
+    *, relevance: float, z_dense: float, z_lexical: float, config: RankConfig
+) -> tuple[float, float]:
+    """Split relevance points between semantic and lexical by their positive contributions."""
+    d = config.dense_weight * max(z_dense, 0.0)
+    lx = config.lexical_weight * max(z_lexical, 0.0)
+    total = d + lx
+    if total <= 0 or math.isnan(total):
+        return relevance, 0.0
+    return relevance * d / total, relevance * lx / total
