@@ -1,5 +1,238 @@
-"""HTML pages of needs."""
+"""HTML pages of technical needs: list, detail, post/edit form and lifecycle actions."""
 
-from fastapi import APIRouter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlmodel import Session
+
+from backend.accounts.models import Organisation, User
+from backend.db import utcnow
+from backend.deps import CsrfChecked, MaybeViewer, SessionDep, SignedIn
+from backend.errors import Conflict, InvalidInput, NotPermitted
+from backend.forms import FormState, parse, read_form
+from backend.home.pages import PER_PAGE, TRL_CHOICES, ListPage, parse_list_query
+from backend.needs import service
+from backend.needs.models import Need, NeedBase, NeedCreate, NeedPublic, NeedUpdate
+from backend.posting_service import can_edit
+from backend.templating import redirect, render
+from backend.vocab import PostingStatus, Role
 
 router = APIRouter(include_in_schema=False)
+
+ORDERS = [("newest", "最新发布"), ("deadline", "有效期最近"), ("updated", "最近更新")]
+
+
+@dataclass
+class NeedDetailPage:
+    """Context of a need's detail page."""
+
+    title: str
+    need: NeedPublic
+    can_edit: bool
+    insider: bool
+    matches: list[Any] | None = None  # filled by the matching section (needs/_matches.html)
+
+
+@dataclass
+class NeedFormPage:
+    """Context of the post / edit form."""
+
+    title: str
+    action: str
+    form: FormState = field(default_factory=FormState)
+    need_id: int | None = None
+    status: PostingStatus | None = None  # None while posting a new need
+    trl_choices: list[tuple[int, str]] = field(default_factory=lambda: TRL_CHOICES)
+
+    @property
+    def errors(self) -> dict[str, str]:
+        return self.form.errors
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return self.form.labels
+
+
+def _detail_url(need_id: int | None) -> str:
+    return f"/needs/{need_id}"
+
+
+def _ensure_poster(user: User) -> None:
+    if user.role not in (Role.enterprise, Role.operator):
+        raise NotPermitted("仅企业用户可以发布技术需求")
+
+
+def _stored_values(need: Need) -> dict[str, Any]:
+    """A stored need as the form shows it (lists joined, numbers without trailing zeros)."""
+    values: dict[str, Any] = need.model_dump(include=set(NeedBase.model_fields))
+    values["keywords"] = "、".join(need.keywords)
+    values["modes"] = [str(m) for m in need.modes]
+    values["valid_until"] = need.valid_until.isoformat()
+    for name in ("budget_min", "budget_max"):
+        amount = values[name]
+        values[name] = f"{amount:g}" if amount is not None else ""
+    return values
+
+
+async def _posted(request: Request) -> tuple[dict[str, Any], str]:
+    data = await read_form(request)
+    action = str(data.pop("action", "draft"))
+    data.setdefault("modes", [])  # no box ticked: "choose at least one", not "missing"
+    return data, action
+
+
+@router.get("/needs", response_class=HTMLResponse)
+def list_needs(request: Request, session: SessionDep, viewer: MaybeViewer) -> HTMLResponse:
+    user = viewer.user if viewer else None
+    query = parse_list_query(request.query_params, orders=[o for o, _ in ORDERS], user=user)
+    rows, total = service.list_needs(
+        session=session,
+        user=user,
+        filters=query.filters,
+        order=query.order,
+        offset=(query.page - 1) * PER_PAGE,
+        limit=PER_PAGE,
+    )
+    is_owner = user is not None and user.role in (Role.enterprise, Role.operator)
+    page = ListPage(
+        title="我的需求" if query.mine else "技术需求",
+        path="/needs",
+        query=query,
+        items=[service.public_view(session=session, need=n, user=user) for n in rows],
+        total=total,
+        orders=ORDERS,
+        mine_label="我的需求",
+        can_mine=user is not None and user.role == Role.enterprise,
+        show_status=query.mine or (user is not None and user.role == Role.operator),
+        post_url="/needs/new" if is_owner else None,
+    )
+    return render(request, "needs/list.html", page)
+
+
+@router.get("/needs/new", response_class=HTMLResponse)
+def new_need_form(request: Request, session: SessionDep, viewer: SignedIn) -> HTMLResponse:
+    _ensure_poster(viewer.user)
+    org = session.get(Organisation, viewer.user.organisation_id)
+    values: dict[str, Any] = {
+        "confidentiality": "public",
+        "region": org.region if org else "",
+        "valid_until": (utcnow().date() + timedelta(days=180)).isoformat(),
+        "modes": [],
+    }
+    page = NeedFormPage(title="发布技术需求", action="/needs/new", form=FormState(values=values))
+    return render(request, "needs/form.html", page)
+
+
+@router.post("/needs/new", response_model=None, dependencies=[CsrfChecked])
+async def create_need(
+    request: Request, session: SessionDep, viewer: SignedIn
+) -> HTMLResponse | RedirectResponse:
+    _ensure_poster(viewer.user)
+    data, action = await _posted(request)
+    page = NeedFormPage(title="发布技术需求", action="/needs/new", form=FormState(values=data))
+    try:
+        need = service.create(
+            session=session, data=parse(NeedCreate, data), user=viewer.user, publish=action == "publish"
+        )
+    except InvalidInput as exc:
+        page.form.fail(exc)
+        return render(request, "needs/form.html", page, status_code=422)
+    message = (
+        "需求已发布，平台将为您推荐匹配的科技成果" if action == "publish" else "草稿已保存，确认无误后可发布"
+    )
+    return redirect(_detail_url(need.id), message)
+
+
+@router.get("/needs/{need_id:int}", response_class=HTMLResponse)
+def need_detail(request: Request, need_id: int, session: SessionDep, viewer: MaybeViewer) -> HTMLResponse:
+    user = viewer.user if viewer else None
+    need = service.get_visible(session=session, need_id=need_id, user=user)
+    page = NeedDetailPage(
+        title=need.title,
+        need=service.public_view(session=session, need=need, user=user),
+        can_edit=user is not None and can_edit(kind=service.KIND, item=need, user=user),
+        insider=service.is_insider(session=session, need=need, user=user),
+    )
+    return render(request, "needs/detail.html", page)
+
+
+@router.get("/needs/{need_id:int}/edit", response_model=None)
+def edit_need_form(
+    request: Request, need_id: int, session: SessionDep, viewer: SignedIn
+) -> HTMLResponse | RedirectResponse:
+    need = service.get_editable(session=session, need_id=need_id, user=viewer.user)
+    if need.status == PostingStatus.closed:
+        return redirect(_detail_url(need.id), "需求已关闭，不能再修改", "error")
+    page = NeedFormPage(
+        title=f"编辑需求：{need.title}",
+        action=f"/needs/{need.id}/edit",
+        form=FormState(values=_stored_values(need)),
+        need_id=need.id,
+        status=need.status,
+    )
+    return render(request, "needs/form.html", page)
+
+
+@router.post("/needs/{need_id:int}/edit", response_model=None, dependencies=[CsrfChecked])
+async def update_need(
+    request: Request, need_id: int, session: SessionDep, viewer: SignedIn
+) -> HTMLResponse | RedirectResponse:
+    need = service.get_editable(session=session, need_id=need_id, user=viewer.user)
+    data, action = await _posted(request)
+    page = NeedFormPage(
+        title=f"编辑需求：{need.title}",
+        action=f"/needs/{need.id}/edit",
+        form=FormState(values=data),
+        need_id=need.id,
+        status=need.status,
+    )
+    publish = action == "publish" and need.status == PostingStatus.draft
+    try:
+        clean = parse(NeedCreate, data)
+        changed = {k: v for k, v in clean.model_dump().items() if v != getattr(need, k)}
+        if publish:
+            # Publishing re-checks the validity date; checking it with the edit means a stale
+            # date fails before anything is written.
+            changed["valid_until"] = clean.valid_until
+        service.update(
+            session=session, need=need, changes=NeedUpdate.model_validate(changed), user=viewer.user
+        )
+        if publish:
+            service.publish(session=session, need=need, user=viewer.user)
+    except InvalidInput as exc:
+        page.form.fail(exc)
+        return render(request, "needs/form.html", page, status_code=422)
+    except Conflict as exc:
+        return redirect(_detail_url(need.id), exc.message, "error")
+    return redirect(_detail_url(need.id), "需求已保存并发布" if publish else "修改已保存")
+
+
+def _act(
+    session: Session, need_id: int, user: User, step: Callable[..., Any], done: str, then: str | None = None
+) -> RedirectResponse:
+    need = service.get_editable(session=session, need_id=need_id, user=user)
+    try:
+        step(session=session, need=need, user=user)
+    except (Conflict, InvalidInput) as exc:
+        return redirect(_detail_url(need_id), exc.message, "error")
+    return redirect(then or _detail_url(need_id), done)
+
+
+@router.post("/needs/{need_id:int}/publish", dependencies=[CsrfChecked])
+def publish_need(need_id: int, session: SessionDep, viewer: SignedIn) -> RedirectResponse:
+    return _act(session, need_id, viewer.user, service.publish, "需求已发布")
+
+
+@router.post("/needs/{need_id:int}/close", dependencies=[CsrfChecked])
+def close_need(need_id: int, session: SessionDep, viewer: SignedIn) -> RedirectResponse:
+    return _act(session, need_id, viewer.user, service.close, "需求已关闭，不再出现在列表和匹配中")
+
+
+@router.post("/needs/{need_id:int}/delete", dependencies=[CsrfChecked])
+def delete_need(need_id: int, session: SessionDep, viewer: SignedIn) -> RedirectResponse:
+    back = "/needs?mine=1" if viewer.user.role == Role.enterprise else "/needs"
+    return _act(session, need_id, viewer.user, service.delete, "需求已删除", then=back)

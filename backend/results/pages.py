@@ -1,5 +1,229 @@
-"""HTML pages of results."""
+"""HTML pages of research results: list, detail, post/edit form and lifecycle actions."""
 
-from fastapi import APIRouter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlmodel import Session
+
+from backend.accounts.models import Organisation, User
+from backend.deps import CsrfChecked, MaybeViewer, SessionDep, SignedIn
+from backend.errors import Conflict, InvalidInput, NotPermitted
+from backend.forms import FormState, parse, read_form
+from backend.home.pages import PER_PAGE, TRL_CHOICES, ListPage, parse_list_query
+from backend.posting_service import can_edit
+from backend.results import service
+from backend.results.models import Result, ResultBase, ResultCreate, ResultPublic, ResultUpdate
+from backend.templating import redirect, render
+from backend.vocab import PostingStatus, Role
 
 router = APIRouter(include_in_schema=False)
+
+ORDERS = [("newest", "最新发布"), ("trl", "成熟度从高到低"), ("updated", "最近更新")]
+
+
+@dataclass
+class ResultDetailPage:
+    """Context of a result's detail page."""
+
+    title: str
+    result: ResultPublic
+    can_edit: bool
+    insider: bool
+    matches: list[Any] | None = None  # filled by the matching section (results/_matches.html)
+
+
+@dataclass
+class ResultFormPage:
+    """Context of the post / edit form."""
+
+    title: str
+    action: str
+    form: FormState = field(default_factory=FormState)
+    result_id: int | None = None
+    status: PostingStatus | None = None  # None while posting a new result
+    trl_choices: list[tuple[int, str]] = field(default_factory=lambda: TRL_CHOICES)
+
+    @property
+    def errors(self) -> dict[str, str]:
+        return self.form.errors
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return self.form.labels
+
+
+def _detail_url(result_id: int | None) -> str:
+    return f"/results/{result_id}"
+
+
+def _ensure_poster(user: User) -> None:
+    if user.role not in (Role.researcher, Role.operator):
+        raise NotPermitted("仅科研人员可以发布科技成果")
+
+
+def _stored_values(result: Result) -> dict[str, Any]:
+    """A stored result as the form shows it (lists joined, numbers without trailing zeros)."""
+    values: dict[str, Any] = result.model_dump(include=set(ResultBase.model_fields))
+    values["keywords"] = "、".join(result.keywords)
+    values["modes"] = [str(m) for m in result.modes]
+    values["patent_numbers"] = "\n".join(result.patent_numbers)
+    values["price"] = f"{result.price:g}" if result.price is not None else ""
+    return values
+
+
+async def _posted(request: Request) -> tuple[dict[str, Any], str]:
+    data = await read_form(request)
+    action = str(data.pop("action", "draft"))
+    data.setdefault("modes", [])  # no box ticked: "choose at least one", not "missing"
+    return data, action
+
+
+@router.get("/results", response_class=HTMLResponse)
+def list_results(request: Request, session: SessionDep, viewer: MaybeViewer) -> HTMLResponse:
+    user = viewer.user if viewer else None
+    query = parse_list_query(request.query_params, orders=[o for o, _ in ORDERS], user=user)
+    rows, total = service.list_results(
+        session=session,
+        user=user,
+        filters=query.filters,
+        order=query.order,
+        offset=(query.page - 1) * PER_PAGE,
+        limit=PER_PAGE,
+    )
+    is_owner = user is not None and user.role in (Role.researcher, Role.operator)
+    page = ListPage(
+        title="我的成果" if query.mine else "科技成果",
+        path="/results",
+        query=query,
+        items=[service.public_view(session=session, result=r, user=user) for r in rows],
+        total=total,
+        orders=ORDERS,
+        mine_label="我的成果",
+        can_mine=user is not None and user.role == Role.researcher,
+        show_status=query.mine or (user is not None and user.role == Role.operator),
+        post_url="/results/new" if is_owner else None,
+    )
+    return render(request, "results/list.html", page)
+
+
+@router.get("/results/new", response_class=HTMLResponse)
+def new_result_form(request: Request, session: SessionDep, viewer: SignedIn) -> HTMLResponse:
+    _ensure_poster(viewer.user)
+    org = session.get(Organisation, viewer.user.organisation_id)
+    values: dict[str, Any] = {
+        "ip_status": "none",
+        "region": org.region if org else "",
+        "modes": [],
+    }
+    page = ResultFormPage(title="发布科技成果", action="/results/new", form=FormState(values=values))
+    return render(request, "results/form.html", page)
+
+
+@router.post("/results/new", response_model=None, dependencies=[CsrfChecked])
+async def create_result(
+    request: Request, session: SessionDep, viewer: SignedIn
+) -> HTMLResponse | RedirectResponse:
+    _ensure_poster(viewer.user)
+    data, action = await _posted(request)
+    page = ResultFormPage(title="发布科技成果", action="/results/new", form=FormState(values=data))
+    try:
+        result = service.create(
+            session=session, data=parse(ResultCreate, data), user=viewer.user, publish=action == "publish"
+        )
+    except InvalidInput as exc:
+        page.form.fail(exc)
+        return render(request, "results/form.html", page, status_code=422)
+    message = (
+        "成果已发布，平台将为您推荐匹配的技术需求" if action == "publish" else "草稿已保存，确认无误后可发布"
+    )
+    return redirect(_detail_url(result.id), message)
+
+
+@router.get("/results/{result_id:int}", response_class=HTMLResponse)
+def result_detail(request: Request, result_id: int, session: SessionDep, viewer: MaybeViewer) -> HTMLResponse:
+    user = viewer.user if viewer else None
+    result = service.get_visible(session=session, result_id=result_id, user=user)
+    page = ResultDetailPage(
+        title=result.title,
+        result=service.public_view(session=session, result=result, user=user),
+        can_edit=user is not None and can_edit(kind=service.KIND, item=result, user=user),
+        insider=service.is_insider(session=session, result=result, user=user),
+    )
+    return render(request, "results/detail.html", page)
+
+
+@router.get("/results/{result_id:int}/edit", response_model=None)
+def edit_result_form(
+    request: Request, result_id: int, session: SessionDep, viewer: SignedIn
+) -> HTMLResponse | RedirectResponse:
+    result = service.get_editable(session=session, result_id=result_id, user=viewer.user)
+    if result.status == PostingStatus.closed:
+        return redirect(_detail_url(result.id), "成果已关闭，不能再修改", "error")
+    page = ResultFormPage(
+        title=f"编辑成果：{result.title}",
+        action=f"/results/{result.id}/edit",
+        form=FormState(values=_stored_values(result)),
+        result_id=result.id,
+        status=result.status,
+    )
+    return render(request, "results/form.html", page)
+
+
+@router.post("/results/{result_id:int}/edit", response_model=None, dependencies=[CsrfChecked])
+async def update_result(
+    request: Request, result_id: int, session: SessionDep, viewer: SignedIn
+) -> HTMLResponse | RedirectResponse:
+    result = service.get_editable(session=session, result_id=result_id, user=viewer.user)
+    data, action = await _posted(request)
+    page = ResultFormPage(
+        title=f"编辑成果：{result.title}",
+        action=f"/results/{result.id}/edit",
+        form=FormState(values=data),
+        result_id=result.id,
+        status=result.status,
+    )
+    publish = action == "publish" and result.status == PostingStatus.draft
+    try:
+        clean = parse(ResultCreate, data)
+        changed = {k: v for k, v in clean.model_dump().items() if v != getattr(result, k)}
+        service.update(
+            session=session, result=result, changes=ResultUpdate.model_validate(changed), user=viewer.user
+        )
+        if publish:
+            service.publish(session=session, result=result, user=viewer.user)
+    except InvalidInput as exc:
+        page.form.fail(exc)
+        return render(request, "results/form.html", page, status_code=422)
+    except Conflict as exc:
+        return redirect(_detail_url(result.id), exc.message, "error")
+    return redirect(_detail_url(result.id), "成果已保存并发布" if publish else "修改已保存")
+
+
+def _act(
+    session: Session, result_id: int, user: User, step: Callable[..., Any], done: str, then: str | None = None
+) -> RedirectResponse:
+    result = service.get_editable(session=session, result_id=result_id, user=user)
+    try:
+        step(session=session, result=result, user=user)
+    except (Conflict, InvalidInput) as exc:
+        return redirect(_detail_url(result_id), exc.message, "error")
+    return redirect(then or _detail_url(result_id), done)
+
+
+@router.post("/results/{result_id:int}/publish", dependencies=[CsrfChecked])
+def publish_result(result_id: int, session: SessionDep, viewer: SignedIn) -> RedirectResponse:
+    return _act(session, result_id, viewer.user, service.publish, "成果已发布")
+
+
+@router.post("/results/{result_id:int}/close", dependencies=[CsrfChecked])
+def close_result(result_id: int, session: SessionDep, viewer: SignedIn) -> RedirectResponse:
+    return _act(session, result_id, viewer.user, service.close, "成果已关闭，不再出现在列表和匹配中")
+
+
+@router.post("/results/{result_id:int}/delete", dependencies=[CsrfChecked])
+def delete_result(result_id: int, session: SessionDep, viewer: SignedIn) -> RedirectResponse:
+    back = "/results?mine=1" if viewer.user.role == Role.researcher else "/results"
+    return _act(session, result_id, viewer.user, service.delete, "成果已删除", then=back)
