@@ -15,6 +15,7 @@ from backend.accounts import api as accounts_api
 from backend.accounts import pages as accounts_pages
 from backend.errors import DomainError, InvalidInput, NotAuthenticated
 from backend.home import pages as home_pages
+from backend.matching import api as matching_api
 from backend.matching.lifecycle import start_matching
 from backend.needs import api as needs_api
 from backend.needs import pages as needs_pages
@@ -80,7 +81,7 @@ def create_app() -> FastAPI:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
-    for module in (accounts_api, needs_api, results_api):
+    for module in (accounts_api, needs_api, results_api, matching_api):
         app.include_router(module.router, prefix="/api")
     for module in (home_pages, accounts_pages, needs_pages, results_pages):
         app.include_router(module.router)

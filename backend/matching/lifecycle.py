@@ -1,5 +1,80 @@
-"""Start-up of the matching engine."""
+"""The process-wide matching engine: start-up, keeping it in line with the database."""
+
+import logging
+import threading
+
+from embeddings.encoder import load_encoder
+from embeddings.engine import MatchEngine, SyncReport
+from sqlmodel import Session, select
+
+from backend.config import get_settings
+from backend.db import get_engine
+from backend.matching.documents import need_document, result_document
+from backend.matching.hooks import Change, set_index_listener
+from backend.needs.models import Need
+from backend.results.models import Result
+from backend.vocab import PostingStatus
+
+log = logging.getLogger("kematch.matching")
+_engine: MatchEngine | None = None
+_lock = threading.Lock()
+
+
+def listed_documents(session: Session) -> tuple[list, list]:  # type: ignore[type-arg]
+    """Documents of every published need and result: exactly what the index must hold."""
+    needs = session.exec(select(Need).where(Need.status == PostingStatus.published))
+    results = session.exec(select(Result).where(Result.status == PostingStatus.published))
+    return [need_document(n) for n in needs], [result_document(r) for r in results]
+
+
+def build_engine() -> MatchEngine:
+    """A new engine over the configured model and index directory (bad index files are rebuilt)."""
+    settings = get_settings()
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    return MatchEngine(encoder=load_encoder(settings.model_dir), index_dir=settings.index_dir)
+
+
+def sync_engine(engine: MatchEngine) -> list[SyncReport]:
+    """Bring both sides of the index in line with the database; re-encodes only what changed."""
+    with Session(get_engine()) as session:
+        needs, results = listed_documents(session)
+    return [engine.sync(side="need", docs=needs), engine.sync(side="result", docs=results)]
+
+
+def apply_changes(changes: list[Change]) -> None:
+    """Upsert or remove the postings a committed transaction changed."""
+    engine = _engine
+    if engine is None:
+        return
+    for side, item_id, document in changes:
+        if document is None:
+            engine.remove(side=side, doc_id=item_id)  # type: ignore[arg-type]
+        else:
+            engine.upsert(document)
 
 
 def start_matching() -> None:
-    """Load the engine and bring its index in line with the database."""
+    """Load the engine, sync it with the database, and follow every later write."""
+    global _engine
+    if not get_settings().matching_enabled:
+        return
+    with _lock:
+        if _engine is None:
+            engine = build_engine()
+            for report in sync_engine(engine):
+                log.info("index %s: %d encoded, %d removed, %d unchanged", report.side, report.encoded,
+                         report.removed, report.unchanged)
+            _engine = engine
+        set_index_listener(apply_changes)
+
+
+def matching_engine() -> MatchEngine | None:
+    """The running engine, or None when matching is disabled."""
+    return _engine
+
+
+def use_engine(engine: MatchEngine | None) -> None:
+    """Install an engine (tests, CLI) and follow writes with it."""
+    global _engine
+    _engine = engine
+    set_index_listener(apply_changes if engine is not None else None)
