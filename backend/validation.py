@@ -48,6 +48,11 @@ FIELD_LABELS: dict[str, str] = {
 }
 
 
+def _number(value: Any) -> str:
+    # A float bound reads "0", not "0.0".
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def _message(err: Any) -> str:
     kind = err.get("type", "")
     ctx = err.get("ctx") or {}
@@ -63,9 +68,9 @@ def _message(err: Any) -> str:
     if kind == "too_long":
         return f"最多 {ctx.get('max_length')} 项"
     if kind in ("greater_than_equal", "greater_than"):
-        return f"不能小于 {ctx.get('ge', ctx.get('gt'))}"
+        return f"不能小于 {_number(ctx.get('ge', ctx.get('gt')))}"
     if kind in ("less_than_equal", "less_than"):
-        return f"不能大于 {ctx.get('le', ctx.get('lt'))}"
+        return f"不能大于 {_number(ctx.get('le', ctx.get('lt')))}"
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return "请填写整数"
     if kind in ("float_parsing", "float_type", "decimal_parsing"):
@@ -87,11 +92,17 @@ def _message(err: Any) -> str:
     return "输入无效"
 
 
+_SOURCES = ("body", "query", "path", "header", "cookie")
+
+
 def field_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
     """[{"field", "label", "message"}] for pydantic/FastAPI error dicts."""
     out: list[dict[str, str]] = []
     for err in errors:
-        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "form")]
+        loc = [str(p) for p in err.get("loc", ())]
+        # Only the leading part says where the value came from: a field may be named "form".
+        if loc and loc[0] in _SOURCES:
+            loc = loc[1:]
         field = next((p for p in loc if not p.isdigit()), "") if loc else ""
         label = FIELD_LABELS.get(field, field or "请求")
         out.append({"field": field, "label": label, "message": _message(err)})
