@@ -110,7 +110,7 @@ def get_editable(*, session: Session, need_id: int, user: User) -> Need:
 def public_view(*, session: Session, need: Need, user: User | None) -> NeedPublic:
     """The need as `user` may see it: 脱敏 hides the enterprise; contacts only for insiders."""
     insider = is_insider(session=session, need=need, user=user)
-    data = need.model_dump()
+    data = need.model_dump(warnings=False)
     org = session.get(Organisation, need.organisation_id)
     hide_identity = need.confidentiality != Confidentiality.public and not insider
     data["organisation_id"] = None if hide_identity else need.organisation_id

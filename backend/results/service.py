@@ -88,7 +88,7 @@ def get_editable(*, session: Session, result_id: int, user: User) -> Result:
 
 def public_view(*, session: Session, result: Result, user: User | None) -> ResultPublic:
     """The result as `user` may see it: contacts only for insiders."""
-    data = result.model_dump()
+    data = result.model_dump(warnings=False)
     org = session.get(Organisation, result.organisation_id)
     data["organisation_name"] = org.name if org else None
     if not is_insider(session=session, result=result, user=user):
