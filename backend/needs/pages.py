@@ -82,6 +82,8 @@ async def _posted(request: Request) -> tuple[dict[str, Any], str]:
     data = await read_form(request)
     action = str(data.pop("action", "draft"))
     data.setdefault("modes", [])  # no box ticked: "choose at least one", not "missing"
+    if data.get("trl_wanted") is None:
+        data.pop("trl_wanted", None)  # nothing chosen: "required", not "enter an integer"
     return data, action
 
 

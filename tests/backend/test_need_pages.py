@@ -263,13 +263,14 @@ def test_form_errors_return_422_with_messages_and_keep_typed_values(
 def test_over_long_title_and_missing_modes_rejected(client: TestClient, session: Session) -> None:
     session.commit()  # a refused request rolls the shared session back
     login(client, make_user(session, Role.enterprise))
-    data = form_post(title="长" * 81)
+    data = form_post(title="长" * 81, trl_wanted="")
     del data["modes"]
     response = client.post("/needs/new", data=data | {"csrf_token": csrf(client)})
     assert response.status_code == 422
     page = soup(response)
     assert "不能超过 80 个字" in page.select_one("#title-error").get_text()
     assert "请至少选择一项" in page.select_one("#modes-error").get_text()
+    assert "此项为必填项" in page.select_one("#trl_wanted-error").get_text()
     assert session.exec(select(Need)).all() == []
 
 
