@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from embeddings.explain import Explanation, explain
-from embeddings.fit import Filters, FitItem, assess, passes
+from embeddings.fit import Filters, FitItem, assess, fit_points, passes
 from embeddings.index import VectorIndex
 from embeddings.lexical import LexicalIndex
 from embeddings.ranking import RankConfig, Ranker, calibrate, split_points
@@ -241,7 +241,7 @@ class MatchEngine:
                 z_lexical=float(rel.z_lexical[i]),
                 config=self.config,
             )
-            fit: dict[str, float] = {it.aspect: it.points for it in items if it.points}
+            fit = fit_points(relevance=rel_pts, items=items)
             score = min(100.0, max(0.0, rel_pts + sum(fit.values())))
             bd = Breakdown(round(rel_pts, 2), round(sem, 2), round(lex, 2), fit)
             out.append(Match(doc_id, round(score, 2), bd, items))

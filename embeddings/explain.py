@@ -25,12 +25,14 @@ _STOPWORD_TEXT = """
 分析 可以 能够 可 能 具有 需要 要求 实现 问题 技术 目前 现有 相关
 有效 主要 以及 同时 其中 包括 不同 各种 方面 情况 过程 作用 影响
 提高 提升 降低 解决 达到 用于 适用 希望 寻找 寻求 关于 针对 目的
-为了 因此 由于 所以 如果 以期 提供 参考 成果 需求 企业 我司 公司
+为了 因此 由于 所以 如果 以期 提供 参考 成果 需求 企业 我司
+用得 只用 老是 一下 怎么 什么 想要 一直 办法 东西 情况下 公司
 项目 产品 系统 应用 方案 领域 国内 国外 较 高 低 好 多 少 大 小
 """
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 SENTENCE_END = re.compile(r"(?<=[。！？；;!?\n])")
 MAX_TERMS = 12
+MIN_IDF = 6.0  # jieba idf; below this a word is too common to be a reason
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,8 @@ def terms(text: str) -> tuple[str, ...]:
     with _JIEBA_LOCK:
         words = jieba.lcut(cjk_only)
     found += [w for w in words if len(w) > 1 and re.fullmatch(r"[\u4e00-\u9fff]+", w)]
-    return tuple(dict.fromkeys(w for w in found if w not in STOPWORDS))
+    found = [w for w in found if w not in STOPWORDS and (w.isascii() or _idf(w) >= MIN_IDF)]
+    return tuple(dict.fromkeys(found))
 
 
 def _phrases(a: str, b: str) -> set[str]:
@@ -154,7 +157,7 @@ def _term_vectors(encoder: EncoderLike, words: list[str]) -> FloatArray:
 
 
 def related_terms(
-    *, need: str, result: str, shared: list[str], encoder: EncoderLike, threshold: float = 0.86
+    *, need: str, result: str, shared: list[str], encoder: EncoderLike, threshold: float = 0.89
 ) -> list[RelatedTerm]:
     """Pairs of non-shared terms whose embeddings are close (term vectors cached)."""
     exclude = set(shared)

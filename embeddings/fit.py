@@ -15,10 +15,10 @@ COLLAB = frozenset({"joint_development", "commissioned"})
 
 @dataclass(frozen=True)
 class FitItem:
-    """One structured-fit finding: points added to the 0-100 score and a plain reason."""
+    """One structured-fit finding: a relative score adjustment (weight) and a plain reason."""
 
     aspect: Aspect
-    points: float
+    weight: float  # fraction of the relevance points added (+) or taken away (-)
     verdict: Literal["for", "against", "neutral"]
     reason: str
 
@@ -60,20 +60,20 @@ def field_fit(need: Profile, result: Profile) -> FitItem | None:
     if need.field is None or result.field is None:
         return None
     if need.field == result.field:
-        return FitItem("field", 3.0, "for", f"同属{FIELD_LABELS[need.field]}领域")
+        return FitItem("field", 0.05, "for", f"同属{FIELD_LABELS[need.field]}领域")
     reason = f"领域不同：需求属{FIELD_LABELS[need.field]}，成果属{FIELD_LABELS[result.field]}"
-    return FitItem("field", -4.0, "against", reason)
+    return FitItem("field", -0.10, "against", reason)
 
 
 def trl_fit(need: Profile, result: Profile) -> FitItem | None:
-    """Result TRL at or above the wanted TRL is a plus; 3 points off per missing level (max 12)."""
+    """Result TRL at or above the wanted TRL is a plus; -8% per missing level (max -30%)."""
     if need.trl is None or result.trl is None:
         return None
     have = f"成果成熟度 TRL {result.trl}（{TRL_LABELS[result.trl]}）"
     gap = result.trl - need.trl
     if gap >= 0:
-        return FitItem("trl", 3.0, "for", f"{have}，达到需求期望的 TRL {need.trl}")
-    return FitItem("trl", max(-12.0, 3.0 * gap), "against", f"{have}，低于需求期望的 TRL {need.trl}")
+        return FitItem("trl", 0.05, "for", f"{have}，达到需求期望的 TRL {need.trl}")
+    return FitItem("trl", max(-0.30, 0.08 * gap), "against", f"{have}，低于需求期望的 TRL {need.trl}")
 
 
 def mode_fit(need: Profile, result: Profile) -> FitItem | None:
@@ -83,17 +83,17 @@ def mode_fit(need: Profile, result: Profile) -> FitItem | None:
         return None
     common = n & r
     if common:
-        return FitItem("mode", 3.0, "for", f"转化方式一致：双方均接受{_modes_text(common)}")
+        return FitItem("mode", 0.05, "for", f"转化方式一致：双方均接受{_modes_text(common)}")
     if "other" in n or "other" in r:
         return FitItem("mode", 0.0, "neutral", "转化方式需协商（一方选择“其他”）")
     if n & LICENSES and r & LICENSES:
         detail = f"需求：{_modes_text(n & LICENSES)}；成果：{_modes_text(r & LICENSES)}"
         reason = f"均接受许可，许可类型需协商（{detail}）"
-        return FitItem("mode", 1.0, "neutral", reason)
+        return FitItem("mode", 0.02, "neutral", reason)
     if n & COLLAB and r & COLLAB:
-        return FitItem("mode", 1.0, "neutral", "合作开发与委托开发可协商衔接")
+        return FitItem("mode", 0.02, "neutral", "合作开发与委托开发可协商衔接")
     reason = f"转化方式不匹配：需求仅接受{_modes_text(n)}，成果仅{_modes_text(r)}"
-    return FitItem("mode", -8.0, "against", reason)
+    return FitItem("mode", -0.20, "against", reason)
 
 
 def region_fit(need: Profile, result: Profile) -> FitItem | None:
@@ -101,12 +101,12 @@ def region_fit(need: Profile, result: Profile) -> FitItem | None:
     if need.region is None or result.region is None:
         return None
     if need.region == result.region:
-        return FitItem("region", 2.0, "for", f"同在{need.region}，便于对接")
+        return FitItem("region", 0.03, "for", f"同在{need.region}，便于对接")
     return FitItem("region", 0.0, "neutral", f"异地对接：需求在{need.region}，成果在{result.region}")
 
 
 def budget_fit(need: Profile, result: Profile) -> FitItem | None:
-    """Asking price within the need's budget is a plus; over it costs 3-10 points by how much."""
+    """Asking price within the need's budget is a plus; over it costs 10-30% by how much."""
     price, hi, lo = result.price, need.budget_max, need.budget_min
     if price is None or result.negotiable:
         return FitItem("budget", 0.0, "neutral", "成果报价面议") if need.budget_max else None
@@ -115,17 +115,29 @@ def budget_fit(need: Profile, result: Profile) -> FitItem | None:
     head = f"预算 {budget_text(need)}，成果报价 {_money(price)} 万元"
     if hi is not None and price > hi:
         over = price / hi if hi > 0 else 10.0
-        points = -3.0 if over <= 1.2 else -6.0 if over <= 2.0 else -10.0
-        return FitItem("budget", points, "against", f"{head}，超出预算")
+        weight = -0.10 if over <= 1.2 else -0.20 if over <= 2.0 else -0.30
+        return FitItem("budget", weight, "against", f"{head}，超出预算")
     if lo is not None and price < lo:
-        return FitItem("budget", 1.0, "for", f"{head}，低于预算下限")
-    return FitItem("budget", 2.0, "for", f"{head}，在预算内")
+        return FitItem("budget", 0.02, "for", f"{head}，低于预算下限")
+    return FitItem("budget", 0.05, "for", f"{head}，在预算内")
 
 
 def assess(need: Profile, result: Profile) -> list[FitItem]:
     """All applicable fit findings for a need/result pair."""
     checks = (field_fit, trl_fit, mode_fit, region_fit, budget_fit)
     return [item for check in checks if (item := check(need, result)) is not None]
+
+
+MAX_BONUS, MAX_MALUS = 0.25, -0.60
+
+
+def fit_points(*, relevance: float, items: list[FitItem]) -> dict[str, float]:
+    """Points each finding adds to a pair's score: weight x relevance points, total clamped."""
+    total = sum(i.weight for i in items)
+    scale = 1.0
+    if total > MAX_BONUS or total < MAX_MALUS:
+        scale = (MAX_BONUS if total > 0 else MAX_MALUS) / total
+    return {i.aspect: round(relevance * i.weight * scale, 2) for i in items if i.weight}
 
 
 def passes(*, filters: Filters, candidate: Profile, items: list[FitItem], candidate_is_result: bool) -> bool:

@@ -59,12 +59,9 @@ class LexicalScores:
         pos = self.positions
         return np.array([self.scores[pos[i]] if i in pos else 0.0 for i in ids.tolist()], np.float32)
 
-    def background(self) -> tuple[float, float]:
-        """Mean and std over live documents."""
-        live = self.scores[self.ids >= 0]
-        if live.size == 0:
-            return 0.0, 1.0
-        return float(live.mean()), float(live.std()) or 1.0
+    def live_scores(self) -> npt.NDArray[np.float32]:
+        """Scores of live documents (the background distribution)."""
+        return self.scores[self.ids >= 0]
 
 
 class LexicalIndex:
@@ -112,7 +109,7 @@ class LexicalIndex:
         self, tf: dict[int, float], *, max_df: float = 1.0
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
         n = len(self._rows)
-        limit = max_df * n
+        limit = max(max_df * n, 100.0)  # never prune on small corpora
         cols = [c for c in tf if max_df >= 1.0 or self._df[c] <= limit]
         w = np.array([tf[c] * (math.log((1 + n) / (1 + self._df[c])) + 1.0) for c in cols])
         norm = float(np.linalg.norm(w)) or 1.0

@@ -28,6 +28,11 @@ class RankConfig:
     calib_center: float = 3.0
     calib_scale: float = 0.8
     background_sample: int = 2048
+    # prior corpus background (e5-small, query: prefix, dev set) blended in with weight
+    # prior_docs so z-scores stay sane on tiny corpora
+    dense_prior: tuple[float, float] = (0.80, 0.035)
+    lexical_prior: tuple[float, float] = (0.03, 0.03)
+    prior_docs: int = 200
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,17 @@ class Relevance:
     z_dense: FloatArray
     z_lexical: FloatArray
     fused: FloatArray
+
+
+def blend(sample: FloatArray, *, prior: tuple[float, float], weight: int) -> tuple[float, float]:
+    """Mean and std of a score sample, shrunk toward a prior worth `weight` documents."""
+    n = int(sample.size)
+    mu0, sd0 = prior
+    if n == 0:
+        return mu0, sd0
+    mu = (n * float(sample.mean()) + weight * mu0) / (n + weight)
+    var = (n * float(sample.var()) + weight * sd0**2) / (n + weight)
+    return mu, max(var, 1e-12) ** 0.5
 
 
 def calibrate(fused: FloatArray, *, config: RankConfig) -> FloatArray:
@@ -64,9 +80,7 @@ class Ranker:
             pick = np.random.default_rng(0).choice(len(ids), size=n, replace=False)
             self._sample = (version, self.vectors.vectors(np.sort(ids[pick])))
         sims = self._sample[1] @ q
-        if sims.size < 2:
-            return 0.0, 1.0
-        return float(sims.mean()), float(sims.std()) or 1.0
+        return blend(sims, prior=self.config.dense_prior, weight=self.config.prior_docs)
 
     def relevance(self, *, query_vector: FloatArray, query_text: str) -> Relevance:
         """Fused relevance of the best candidates of both channels."""
@@ -89,7 +103,7 @@ class Ranker:
             dense = (vecs @ q).astype(np.float32)
             d_mu, d_sd = self._dense_background(q)
         lexical = lex.lookup(ids)
-        l_mu, l_sd = lex.background()
+        l_mu, l_sd = blend(lex.live_scores(), prior=cfg.lexical_prior, weight=cfg.prior_docs)
         z_d = ((dense - d_mu) / d_sd).astype(np.float32)
         z_l = ((lexical - l_mu) / l_sd).astype(np.float32)
         fused = (cfg.dense_weight * z_d + cfg.lexical_weight * z_l).astype(np.float32)
