@@ -25,6 +25,13 @@ class Settings(BaseSettings):
     session_hours: int = 12
     secure_cookies: bool = False
     matching_enabled: bool = True
+    review_postings: bool = True
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = True
+    mail_from: str = "KeMatch 科创撮合 <noreply@kematch.local>"
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> "Settings":

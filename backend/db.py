@@ -45,19 +45,11 @@ def make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
-        # pysqlite's own transaction handling emits no BEGIN before a SAVEPOINT, so releasing
-        # that savepoint would commit for good (and a later rollback undo nothing). Let
-        # SQLAlchemy own the transaction instead, as its SQLite docs recommend.
-        dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
-
-    @event.listens_for(engine, "begin")
-    def _sqlite_begin(conn):  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql("BEGIN")
 
     return engine
 

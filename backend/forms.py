@@ -32,7 +32,7 @@ async def read_form(request: Request) -> dict[str, Any]:
     """The posted form as a dict: multi-valued fields as lists, checkboxes as booleans."""
     form = await request.form()
     data: dict[str, Any] = {}
-    for key in form.keys():
+    for key in form:
         if key == "csrf_token":
             continue
         values = [v for v in form.getlist(key) if isinstance(v, str)]

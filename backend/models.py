@@ -3,7 +3,18 @@
 from backend.accounts.models import Organisation, User, UserSession
 from backend.audit.models import AuditEntry
 from backend.needs.models import Need
+from backend.notifications.models import Notification
 from backend.pairings.models import Pairing, PairingEvent
 from backend.results.models import Result
 
-__all__ = ["AuditEntry", "Need", "Organisation", "Pairing", "PairingEvent", "Result", "User", "UserSession"]
+__all__ = [
+    "AuditEntry",
+    "Need",
+    "Notification",
+    "Organisation",
+    "Pairing",
+    "PairingEvent",
+    "Result",
+    "User",
+    "UserSession",
+]

@@ -86,30 +86,45 @@ def create(*, session: Session, kind: Kind, model: type[T], data: BaseModel, use
     session.add(item)
     session.flush()
     item_id: int = item.id  # type: ignore[attr-defined]
-    record(session=session, actor=user, action="create", entity=kind.name, entity_id=item_id,
-           summary=getattr(item, "title", ""))
+    record(
+        session=session,
+        actor=user,
+        action="create",
+        entity=kind.name,
+        entity_id=item_id,
+        summary=getattr(item, "title", ""),
+    )
     if publish:
         record(session=session, actor=user, action="publish", entity=kind.name, entity_id=item_id)
     queue_index_update(session=session, side=kind.name, item_id=item_id)
     return item
 
 
-def update(*, session: Session, kind: Kind, item: T, base: type[BaseModel], changes: BaseModel, user: User) -> T:
+def update(
+    *, session: Session, kind: Kind, item: T, base: type[BaseModel], changes: BaseModel, user: User
+) -> T:
     """Apply a partial edit; the merged record is validated whole before anything is written."""
     ensure_editable(kind=kind, item=item, user=user)
-    if getattr(item, "status") == PostingStatus.closed:
+    posting: Any = item
+    if posting.status == PostingStatus.closed:
         raise Conflict(f"{kind.label}已关闭，不能再修改")
     patch = changes.model_dump(exclude_unset=True)
     merged = {name: getattr(item, name) for name in base.model_fields} | patch
     clean = validated(base, merged)
     for name in patch:
         setattr(item, name, getattr(clean, name))
-    setattr(item, "updated_at", utcnow())
+    posting.updated_at = utcnow()
     session.add(item)
     session.flush()
-    item_id: int = getattr(item, "id")
-    record(session=session, actor=user, action="edit", entity=kind.name, entity_id=item_id,
-           summary="、".join(sorted(patch))[:500])
+    item_id: int = posting.id
+    record(
+        session=session,
+        actor=user,
+        action="edit",
+        entity=kind.name,
+        entity_id=item_id,
+        summary="、".join(sorted(patch))[:500],
+    )
     queue_index_update(session=session, side=kind.name, item_id=item_id)
     return item
 
@@ -117,21 +132,22 @@ def update(*, session: Session, kind: Kind, item: T, base: type[BaseModel], chan
 def transition(*, session: Session, kind: Kind, item: T, user: User, to: PostingStatus) -> T:
     """Publish or close a posting."""
     ensure_editable(kind=kind, item=item, user=user)
-    current = getattr(item, "status")
+    posting: Any = item
+    current = posting.status
     if current == to:
         raise Conflict(f"{kind.label}已是“{to.label}”状态")
     if current == PostingStatus.closed:
         raise Conflict(f"{kind.label}已关闭，不能再发布")
     now = utcnow()
-    setattr(item, "status", to)
-    setattr(item, "updated_at", now)
+    posting.status = to
+    posting.updated_at = now
     if to == PostingStatus.published:
-        setattr(item, "published_at", now)
+        posting.published_at = now
     if to == PostingStatus.closed:
-        setattr(item, "closed_at", now)
+        posting.closed_at = now
     session.add(item)
     session.flush()
-    item_id: int = getattr(item, "id")
+    item_id: int = posting.id
     action = "publish" if to == PostingStatus.published else "close"
     record(session=session, actor=user, action=action, entity=kind.name, entity_id=item_id)
     queue_index_update(session=session, side=kind.name, item_id=item_id)
@@ -146,8 +162,14 @@ def delete(*, session: Session, kind: Kind, item: Any, user: User, has_pairings:
     item_id: int = item.id
     session.delete(item)
     session.flush()
-    record(session=session, actor=user, action="delete", entity=kind.name, entity_id=item_id,
-           summary=getattr(item, "title", ""))
+    record(
+        session=session,
+        actor=user,
+        action="delete",
+        entity=kind.name,
+        entity_id=item_id,
+        summary=getattr(item, "title", ""),
+    )
     queue_index_update(session=session, side=kind.name, item_id=item_id)
 
 

@@ -9,15 +9,16 @@ _TMP = Path(tempfile.mkdtemp(prefix="kematch-test-"))
 os.environ.setdefault("KEMATCH_DATABASE_URL", f"sqlite:///{_TMP / 'test.db'}")
 os.environ.setdefault("KEMATCH_ENVIRONMENT", "test")
 os.environ.setdefault("KEMATCH_INDEX_DIR", str(_TMP / "index"))
+os.environ.setdefault("KEMATCH_DATA_DIR", str(_TMP / "data"))
 os.environ.setdefault("KEMATCH_MATCHING_ENABLED", "false")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import pytest  # noqa: E402
-from alembic import command  # noqa: E402
 from alembic.config import Config  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
+from alembic import command  # noqa: E402
 from backend.db import get_engine, get_session  # noqa: E402
 from backend.main import app  # noqa: E402
 
@@ -42,13 +43,19 @@ def migrated_db() -> Iterator[None]:
 def session(migrated_db: None) -> Iterator[Session]:
     """A session inside a transaction that is rolled back after the test."""
     connection = get_engine().connect()
+    # pysqlite emits no BEGIN before a SAVEPOINT, so releasing the session's savepoint (each
+    # request's commit) would write to disk for good. Open the outer transaction explicitly.
+    driver = connection.connection.driver_connection
+    driver.isolation_level = None  # type: ignore[union-attr]
     outer = connection.begin()
+    connection.exec_driver_sql("BEGIN")
     db = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
     try:
         yield db
     finally:
         db.close()
         outer.rollback()
+        driver.isolation_level = ""  # type: ignore[union-attr]  (back to pysqlite's default)
         connection.close()
 
 

@@ -23,7 +23,11 @@ _HASH = hash_password(PASSWORD)
 
 def make_org(session: Session, **overrides: Any) -> Organisation:
     n = next(_seq)
-    fields: dict[str, Any] = {"name": f"测试单位{n}", "kind": OrgKind.enterprise, "region": "湖北省"} | overrides
+    fields: dict[str, Any] = {
+        "name": f"测试单位{n}",
+        "kind": OrgKind.enterprise,
+        "region": "湖北省",
+    } | overrides
     org = Organisation(**fields)
     session.add(org)
     session.flush()
@@ -33,11 +37,19 @@ def make_org(session: Session, **overrides: Any) -> Organisation:
 def make_user(session: Session, role: Role = Role.enterprise, **overrides: Any) -> User:
     n = next(_seq)
     if "organisation_id" not in overrides:
-        kind = {Role.enterprise: OrgKind.enterprise, Role.researcher: OrgKind.university,
-                Role.operator: OrgKind.platform}[role]
+        kind = {
+            Role.enterprise: OrgKind.enterprise,
+            Role.researcher: OrgKind.university,
+            Role.operator: OrgKind.platform,
+        }[role]
         overrides["organisation_id"] = make_org(session, kind=kind).id
-    fields: dict[str, Any] = {"email": f"user{n}@example.cn", "name": f"用户{n}", "phone": "13800000000",
-                              "role": role, "password_hash": _HASH} | overrides
+    fields: dict[str, Any] = {
+        "email": f"user{n}@example.cn",
+        "name": f"用户{n}",
+        "phone": "13800000000",
+        "role": role,
+        "password_hash": _HASH,
+    } | overrides
     user = User(**fields)
     session.add(user)
     session.flush()
@@ -89,13 +101,18 @@ def result_data(**overrides: Any) -> dict[str, Any]:
 
 
 def make_need(session: Session, owner: User, publish: bool = True, **overrides: Any) -> Need:
-    return needs.create(session=session, data=NeedCreate.model_validate(need_data(**overrides)), user=owner,
-                        publish=publish)
+    return needs.create(
+        session=session, data=NeedCreate.model_validate(need_data(**overrides)), user=owner, publish=publish
+    )
 
 
 def make_result(session: Session, owner: User, publish: bool = True, **overrides: Any) -> Result:
-    return results.create(session=session, data=ResultCreate.model_validate(result_data(**overrides)),
-                          user=owner, publish=publish)
+    return results.create(
+        session=session,
+        data=ResultCreate.model_validate(result_data(**overrides)),
+        user=owner,
+        publish=publish,
+    )
 
 
 def login(client: TestClient, user: User, password: str = PASSWORD) -> None:

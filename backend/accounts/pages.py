@@ -48,8 +48,11 @@ def login_form(request: Request, viewer: MaybeViewer, next: str | None = None) -
 @router.post("/login", response_model=None)
 async def login(request: Request, session: SessionDep) -> HTMLResponse | RedirectResponse:
     data = await read_form(request)
-    page = AuthPage(title="登录", form=FormState(values={"email": data.get("email", "")}),
-                    next_url=_safe_next(data.get("next")))
+    page = AuthPage(
+        title="登录",
+        form=FormState(values={"email": data.get("email", "")}),
+        next_url=_safe_next(data.get("next")),
+    )
     try:
         creds = parse(Login, data)
         user = service.authenticate(session=session, email=creds.email, password=creds.password)
@@ -105,12 +108,16 @@ def password_form(request: Request, viewer: SignedIn) -> HTMLResponse:
 
 
 @router.post("/account/password", response_model=None, dependencies=[CsrfChecked])
-async def change_password(request: Request, session: SessionDep, viewer: SignedIn) -> HTMLResponse | RedirectResponse:
+async def change_password(
+    request: Request, session: SessionDep, viewer: SignedIn
+) -> HTMLResponse | RedirectResponse:
     data = await read_form(request)
     page = AuthPage(title="修改密码")
     try:
         change = parse(PasswordChange, data)
-        service.change_password(session=session, user=viewer.user, data=change, keep_session_id=viewer.login.id)
+        service.change_password(
+            session=session, user=viewer.user, data=change, keep_session_id=viewer.login.id
+        )
     except InvalidInput as exc:
         page.form.fail(exc)
         return render(request, "accounts/password.html", page, status_code=422)
@@ -124,7 +131,9 @@ def new_user_form(request: Request, operator: OperatorUser) -> HTMLResponse:
 
 
 @router.post("/ops/users/new", response_model=None, dependencies=[CsrfChecked])
-async def create_user(request: Request, session: SessionDep, operator: OperatorUser) -> HTMLResponse | RedirectResponse:
+async def create_user(
+    request: Request, session: SessionDep, operator: OperatorUser
+) -> HTMLResponse | RedirectResponse:
     data = await read_form(request)
     shown = {k: v for k, v in data.items() if k != "password"}
     page = AuthPage(title="开通账号", roles=list(Role), form=FormState(values=shown))

@@ -39,15 +39,11 @@ def create_user(*, session: Session, data: SignUp, created_by: User | None = Non
         raise _field_error("password", "密码", problem)
     if session.exec(select(User).where(func.lower(User.email) == data.email)).first():
         raise _field_error("email", "邮箱", "该邮箱已注册")
-    org = session.exec(
-        select(Organisation).where(Organisation.name == data.organisation_name)
-    ).first()
+    org = session.exec(select(Organisation).where(Organisation.name == data.organisation_name)).first()
     if org is not None and created_by is None:
         # Joining an existing organisation would let anyone edit its postings:
         # only an operator may add people to an organisation already here.
-        raise _field_error(
-            "organisation_name", "单位名称", "该单位已在平台注册，请联系平台运营为您开通账号"
-        )
+        raise _field_error("organisation_name", "单位名称", "该单位已在平台注册，请联系平台运营为您开通账号")
     if org is not None and org.kind != data.organisation_kind:
         raise _field_error("organisation_kind", "单位类型", "与该单位已登记的类型不符")
     if org is None:
@@ -66,8 +62,14 @@ def create_user(*, session: Session, data: SignUp, created_by: User | None = Non
     session.add(user)
     session.flush()
     assert user.id is not None
-    record(session=session, actor=created_by or user, action="create", entity="user", entity_id=user.id,
-           summary=f"{data.role.label} {data.email}")
+    record(
+        session=session,
+        actor=created_by or user,
+        action="create",
+        entity="user",
+        entity_id=user.id,
+        summary=f"{data.role.label} {data.email}",
+    )
     return user
 
 
@@ -115,7 +117,9 @@ def end_session(*, session: Session, token: str) -> None:
         session.add(row)
 
 
-def change_password(*, session: Session, user: User, data: PasswordChange, keep_session_id: int | None) -> None:
+def change_password(
+    *, session: Session, user: User, data: PasswordChange, keep_session_id: int | None
+) -> None:
     """Set a new password and revoke every other session of the user."""
     if not verify_password(user.password_hash, data.current_password):
         raise _field_error("current_password", "当前密码", "当前密码不正确")

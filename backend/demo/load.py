@@ -24,8 +24,13 @@ from backend.vocab import OrgKind, Role
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEMO_PASSWORD = "Demo@2026"
-PLATFORM_ORG = {"key": "platform", "name": "科创撮合平台运营中心", "kind": "platform", "region": "湖北省",
-                "credit_code": None}
+PLATFORM_ORG = {
+    "key": "platform",
+    "name": "科创撮合平台运营中心",
+    "kind": "platform",
+    "region": "湖北省",
+    "credit_code": None,
+}
 # The three logins printed by `make run`; each is attached to a demo organisation with postings.
 DEMO_LOGINS = (
     {"email": "qiye@demo.kematch.cn", "name": "周企业", "role": "enterprise"},
@@ -36,13 +41,22 @@ DEMO_LOGINS = (
 
 def read_parts() -> dict[str, list[dict[str, Any]]]:
     """All demo parts merged: organisations, users, needs, results."""
-    merged: dict[str, list[dict[str, Any]]] = {"organisations": [PLATFORM_ORG], "users": [], "needs": [],
-                                               "results": []}
+    merged: dict[str, list[dict[str, Any]]] = {
+        "organisations": [PLATFORM_ORG],
+        "users": [],
+        "needs": [],
+        "results": [],
+    }
     for path in sorted(DATA_DIR.glob("part_*.json")):
         part = json.loads(path.read_text(encoding="utf-8"))
         for key in ("organisations", "users", "needs", "results"):
             merged[key].extend(part.get(key, []))
     return merged
+
+
+def _id(org: Organisation) -> int:
+    assert org.id is not None
+    return org.id
 
 
 def is_empty(session: Session) -> bool:
@@ -62,35 +76,51 @@ def load(session: Session) -> dict[str, int]:
     data = read_parts()
     orgs: dict[str, Organisation] = {}
     for o in data["organisations"]:
-        org = Organisation(name=o["name"], kind=OrgKind(o["kind"]), region=o["region"],
-                           credit_code=o.get("credit_code"))
+        org = Organisation(
+            name=o["name"], kind=OrgKind(o["kind"]), region=o["region"], credit_code=o.get("credit_code")
+        )
         session.add(org)
         orgs[o["key"]] = org
     session.flush()
     password = hash_password(DEMO_PASSWORD)
     users: dict[str, User] = {}
     for u in data["users"]:
-        users[u["key"]] = User(email=u["email"].lower(), name=u["name"], phone=u.get("phone", ""),
-                               role=Role(u["role"]), organisation_id=orgs[u["org"]].id, password_hash=password)
+        users[u["key"]] = User(
+            email=u["email"].lower(),
+            name=u["name"],
+            phone=u.get("phone", ""),
+            role=Role(u["role"]),
+            organisation_id=_id(orgs[u["org"]]),
+            password_hash=password,
+        )
     homes = _demo_owner_orgs(data)
     for login in DEMO_LOGINS:
-        users[login["email"]] = User(email=login["email"], name=login["name"], phone="027-87000000",
-                                     role=Role(login["role"]), organisation_id=orgs[homes[login["role"]]].id,
-                                     password_hash=password)
+        users[login["email"]] = User(
+            email=login["email"],
+            name=login["name"],
+            phone="027-87000000",
+            role=Role(login["role"]),
+            organisation_id=_id(orgs[homes[login["role"]]]),
+            password_hash=password,
+        )
     session.add_all(users.values())
     session.flush()
     now = utcnow()
     for i, n in enumerate(data["needs"]):
         fields = {k: v for k, v in n.items() if k not in ("key", "org", "owner", "valid_days")}
         fields["valid_until"] = (now + timedelta(days=n["valid_days"])).date()
-        need = needs.create(session=session, data=NeedCreate.model_validate(fields), user=users[n["owner"]],
-                            publish=True)
+        need = needs.create(
+            session=session, data=NeedCreate.model_validate(fields), user=users[n["owner"]], publish=True
+        )
         need.published_at = need.created_at = now - timedelta(days=(len(data["needs"]) - i) % 45, hours=i)
     for i, r in enumerate(data["results"]):
         fields = {k: v for k, v in r.items() if k not in ("key", "org", "owner", "solves")}
-        result = results.create(session=session, data=ResultCreate.model_validate(fields),
-                                user=users[r["owner"]], publish=True)
-        result.published_at = result.created_at = now - timedelta(days=(len(data["results"]) - i) % 60, hours=i)
+        result = results.create(
+            session=session, data=ResultCreate.model_validate(fields), user=users[r["owner"]], publish=True
+        )
+        result.published_at = result.created_at = now - timedelta(
+            days=(len(data["results"]) - i) % 60, hours=i
+        )
     session.flush()
     return {k: len(v) for k, v in data.items()}
 
@@ -105,8 +135,10 @@ def main() -> int:
             return 0 if args.if_empty else 1
         counts = load(session)
         session.commit()
-    print(f"已加载演示数据：{counts['needs']} 条需求，{counts['results']} 条成果，"
-          f"{counts['organisations']} 个单位，{counts['users'] + len(DEMO_LOGINS)} 个账号。")
+    print(
+        f"已加载演示数据：{counts['needs']} 条需求，{counts['results']} 条成果，"
+        f"{counts['organisations']} 个单位，{counts['users'] + len(DEMO_LOGINS)} 个账号。"
+    )
     return 0
 
 

@@ -2,7 +2,6 @@
 
 from typing import Annotated, Literal
 
-from embeddings.fit import ASPECTS, Filters
 from fastapi import APIRouter, Query
 
 from backend.deps import OptionalUser, SessionDep
@@ -11,6 +10,7 @@ from backend.matching.service import NeedMatch, ResultMatch, SearchHit
 from backend.needs import service as needs
 from backend.results import service as results
 from backend.vocab import REGIONS, TechField, TransferMode
+from embeddings.fit import ASPECTS, Filters
 
 router = APIRouter(tags=["matching"])
 Aspect = Literal["field", "trl", "mode", "region", "budget"]
@@ -44,14 +44,23 @@ RegionQ = Annotated[list[str] | None, Query(max_length=20)]
 TrlQ = Annotated[int | None, Query(ge=1, le=9)]
 PriceQ = Annotated[float | None, Query(ge=0, le=1_000_000)]
 ModeQ = Annotated[list[TransferMode] | None, Query()]
-RequireQ = Annotated[list[Aspect] | None, Query(description="drop pairs whose fit on these aspects is against")]
+RequireQ = Annotated[
+    list[Aspect] | None, Query(description="drop pairs whose fit on these aspects is against")
+]
 KQ = Annotated[int, Query(ge=1, le=50)]
 
 
 @router.get("/needs/{need_id}/matches")
 def need_matches(
-    need_id: int, session: SessionDep, user: OptionalUser, k: KQ = 10, field: FieldQ = None,
-    region: RegionQ = None, min_trl: TrlQ = None, max_price: PriceQ = None, mode: ModeQ = None,
+    need_id: int,
+    session: SessionDep,
+    user: OptionalUser,
+    k: KQ = 10,
+    field: FieldQ = None,
+    region: RegionQ = None,
+    min_trl: TrlQ = None,
+    max_price: PriceQ = None,
+    mode: ModeQ = None,
     require: RequireQ = None,
 ) -> list[ResultMatch]:
     """Results ranked for a need, each with score 0–100, breakdown and explanation."""
@@ -62,8 +71,14 @@ def need_matches(
 
 @router.get("/results/{result_id}/matches")
 def result_matches(
-    result_id: int, session: SessionDep, user: OptionalUser, k: KQ = 10, field: FieldQ = None,
-    region: RegionQ = None, mode: ModeQ = None, require: RequireQ = None,
+    result_id: int,
+    session: SessionDep,
+    user: OptionalUser,
+    k: KQ = 10,
+    field: FieldQ = None,
+    region: RegionQ = None,
+    mode: ModeQ = None,
+    require: RequireQ = None,
 ) -> list[NeedMatch]:
     """Needs ranked for a result, each with score 0–100, breakdown and explanation."""
     result = results.get_visible(session=session, result_id=result_id, user=user)
@@ -73,9 +88,15 @@ def result_matches(
 
 @router.get("/search")
 def search(
-    session: SessionDep, user: OptionalUser, q: Annotated[str, Query(min_length=1, max_length=200)],
-    side: Literal["need", "result"] = "result", k: KQ = 20, field: FieldQ = None, region: RegionQ = None,
-    min_trl: TrlQ = None, mode: ModeQ = None,
+    session: SessionDep,
+    user: OptionalUser,
+    q: Annotated[str, Query(min_length=1, max_length=200)],
+    side: Literal["need", "result"] = "result",
+    k: KQ = 20,
+    field: FieldQ = None,
+    region: RegionQ = None,
+    min_trl: TrlQ = None,
+    mode: ModeQ = None,
 ) -> list[SearchHit]:
     """Semantic + keyword search over needs or results."""
     filters = make_filters(field, region, min_trl if side == "result" else None, None, mode, None)

@@ -11,8 +11,11 @@ from backend.matching.lifecycle import build_engine, sync_engine
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("action", choices=["sync", "rebuild"],
-                        help="sync: re-encode only what changed; rebuild: delete the index and build it anew")
+    parser.add_argument(
+        "action",
+        choices=["sync", "rebuild"],
+        help="sync: re-encode only what changed; rebuild: delete the index and build it anew",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     if args.action == "rebuild":

@@ -1,9 +1,8 @@
 """Database rows as the matching engine's documents."""
 
-from embeddings.types import Document, Profile
-
 from backend.needs.models import Need
 from backend.results.models import Result
+from embeddings.types import Document, Profile
 
 
 def need_document(need: Need) -> Document:

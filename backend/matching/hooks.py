@@ -7,13 +7,13 @@ engine documents (SQL is still allowed there), and after the commit they are app
 from collections.abc import Callable
 from typing import Any
 
-from embeddings.types import Document
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
 from backend.matching.documents import need_document, result_document
 from backend.vocab import PostingStatus
+from embeddings.types import Document
 
 _PENDING = "kematch_index_pending"
 _READY = "kematch_index_ready"

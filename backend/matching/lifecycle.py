@@ -3,8 +3,6 @@
 import logging
 import threading
 
-from embeddings.encoder import load_encoder
-from embeddings.engine import MatchEngine, SyncReport
 from sqlmodel import Session, select
 
 from backend.config import get_settings
@@ -14,6 +12,8 @@ from backend.matching.hooks import Change, set_index_listener
 from backend.needs.models import Need
 from backend.results.models import Result
 from backend.vocab import PostingStatus
+from embeddings.encoder import load_encoder
+from embeddings.engine import MatchEngine, SyncReport
 
 log = logging.getLogger("kematch.matching")
 _engine: MatchEngine | None = None
@@ -62,8 +62,13 @@ def start_matching() -> None:
         if _engine is None:
             engine = build_engine()
             for report in sync_engine(engine):
-                log.info("index %s: %d encoded, %d removed, %d unchanged", report.side, report.encoded,
-                         report.removed, report.unchanged)
+                log.info(
+                    "index %s: %d encoded, %d removed, %d unchanged",
+                    report.side,
+                    report.encoded,
+                    report.removed,
+                    report.unchanged,
+                )
             _engine = engine
         set_index_listener(apply_changes)
 

@@ -3,8 +3,6 @@
 from dataclasses import asdict
 from typing import Any
 
-from embeddings.engine import Match, MatchEngine
-from embeddings.fit import Filters
 from pydantic import BaseModel
 from sqlmodel import Session
 
@@ -16,6 +14,8 @@ from backend.needs import service as needs
 from backend.needs.models import Need, NeedPublic
 from backend.results import service as results
 from backend.results.models import Result, ResultPublic
+from embeddings.engine import Match, MatchEngine
+from embeddings.fit import Filters
 
 # Ask the engine for more than we show: some hits may be hidden from this viewer.
 OVERFETCH = 3
@@ -107,7 +107,9 @@ def needs_for_result(
 ) -> list[NeedMatch]:
     """The needs `result` can serve; 保密 needs only for those allowed to see them."""
     engine = require_engine()
-    hits = engine.match_result(result=result_document(result), k=k * OVERFETCH, filters=filters, explain=False)
+    hits = engine.match_result(
+        result=result_document(result), k=k * OVERFETCH, filters=filters, explain=False
+    )
     out: list[NeedMatch] = []
     for hit in hits:
         need = session.get(Need, hit.id)
@@ -137,8 +139,9 @@ class SearchHit(BaseModel):
     organisation_name: str | None
 
 
-def search(*, session: Session, text: str, side: str, user: User | None, k: int = 20,
-           filters: Filters | None = None) -> list[SearchHit]:
+def search(
+    *, session: Session, text: str, side: str, user: User | None, k: int = 20, filters: Filters | None = None
+) -> list[SearchHit]:
     """Semantic + keyword search over needs or results, limited to what `user` may see."""
     engine = require_engine()
     hits = engine.search(text=text, side=side, k=k * OVERFETCH, filters=filters)  # type: ignore[arg-type]
@@ -149,15 +152,33 @@ def search(*, session: Session, text: str, side: str, user: User | None, k: int 
             if need is None or not needs.can_view(session=session, need=need, user=user):
                 continue
             nv = needs.public_view(session=session, need=need, user=user)
-            out.append(SearchHit(side=side, id=hit.id, score=hit.score, title=nv.title, field=nv.field,
-                                 region=nv.region, organisation_name=nv.organisation_name))
+            out.append(
+                SearchHit(
+                    side=side,
+                    id=hit.id,
+                    score=hit.score,
+                    title=nv.title,
+                    field=nv.field,
+                    region=nv.region,
+                    organisation_name=nv.organisation_name,
+                )
+            )
         else:
             result = session.get(Result, hit.id)
             if result is None or not results.can_view(session=session, result=result, user=user):
                 continue
             rv = results.public_view(session=session, result=result, user=user)
-            out.append(SearchHit(side=side, id=hit.id, score=hit.score, title=rv.title, field=rv.field,
-                                 region=rv.region, organisation_name=rv.organisation_name))
+            out.append(
+                SearchHit(
+                    side=side,
+                    id=hit.id,
+                    score=hit.score,
+                    title=rv.title,
+                    field=rv.field,
+                    region=rv.region,
+                    organisation_name=rv.organisation_name,
+                )
+            )
         if len(out) == k:
             break
     return out

@@ -37,16 +37,20 @@ def list_needs(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> NeedPage:
     """Needs the caller may see, filtered and paged."""
-    filters = ListFilters(field=field, region=region, trl_min=trl_min, trl_max=trl_max, mode=mode,
-                          status=status, text=q)
-    rows, total = service.list_needs(session=session, user=user, filters=filters, order=order,
-                                     offset=offset, limit=limit)
+    filters = ListFilters(
+        field=field, region=region, trl_min=trl_min, trl_max=trl_max, mode=mode, status=status, text=q
+    )
+    rows, total = service.list_needs(
+        session=session, user=user, filters=filters, order=order, offset=offset, limit=limit
+    )
     items = [service.public_view(session=session, need=n, user=user) for n in rows]
     return NeedPage(items=items, total=total, offset=offset, limit=limit)
 
 
 @router.post("", status_code=201)
-def create_need(data: NeedCreate, session: SessionDep, user: CurrentUser, publish: bool = False) -> NeedPublic:
+def create_need(
+    data: NeedCreate, session: SessionDep, user: CurrentUser, publish: bool = False
+) -> NeedPublic:
     """Post a need (draft unless `publish=true`)."""
     need = service.create(session=session, data=data, user=user, publish=publish)
     return service.public_view(session=session, need=need, user=user)
@@ -71,16 +75,18 @@ def update_need(need_id: int, changes: NeedUpdate, session: SessionDep, user: Cu
 def publish_need(need_id: int, session: SessionDep, user: CurrentUser) -> NeedPublic:
     """Publish a draft need."""
     need = service.get_editable(session=session, need_id=need_id, user=user)
-    return service.public_view(session=session, need=service.publish(session=session, need=need, user=user),
-                               user=user)
+    return service.public_view(
+        session=session, need=service.publish(session=session, need=need, user=user), user=user
+    )
 
 
 @router.post("/{need_id}/close")
 def close_need(need_id: int, session: SessionDep, user: CurrentUser) -> NeedPublic:
     """Close a need."""
     need = service.get_editable(session=session, need_id=need_id, user=user)
-    return service.public_view(session=session, need=service.close(session=session, need=need, user=user),
-                               user=user)
+    return service.public_view(
+        session=session, need=service.close(session=session, need=need, user=user), user=user
+    )
 
 
 @router.delete("/{need_id}", status_code=204)

@@ -1,6 +1,7 @@
 """Technical needs (技术需求) posted by enterprises."""
 
 from datetime import date, datetime
+
 from pydantic import ValidationInfo, field_validator
 from sqlalchemy import JSON, String
 from sqlmodel import Field, SQLModel
@@ -17,7 +18,7 @@ from backend.vocab import Confidentiality, PostingStatus, TechField, TransferMod
 
 
 class NeedBase(SQLModel):
-    model_config = {"validate_default": True}  # type: ignore[assignment]
+    model_config = {"validate_default": True}
 
     title: str = Field(min_length=2, max_length=80)
     problem: str = Field(min_length=10, max_length=4000)
@@ -38,7 +39,13 @@ class NeedBase(SQLModel):
     contact_email: str = Field(default="", max_length=254)
 
     _strip = field_validator(
-        "title", "problem", "indicators", "basis", "contact_name", "contact_phone", "contact_email",
+        "title",
+        "problem",
+        "indicators",
+        "basis",
+        "contact_name",
+        "contact_phone",
+        "contact_email",
         mode="before",
     )(clean_text)
     _keywords = field_validator("keywords", mode="before")(clean_keywords)

@@ -7,11 +7,11 @@ from sqlmodel import Session, col, or_, select
 
 from backend import posting_service as ps
 from backend.accounts.models import Organisation, User
+from backend.db import utcnow
+from backend.errors import InvalidInput, NotFound
 from backend.needs.models import Need, NeedBase, NeedCreate, NeedPublic, NeedUpdate
 from backend.pairings.models import Pairing
 from backend.results.models import Result
-from backend.db import utcnow
-from backend.errors import InvalidInput, NotFound
 from backend.vocab import Confidentiality, PairingStatus, PostingStatus, Role
 
 KIND = ps.Kind(
@@ -130,17 +130,22 @@ def visible_clause(user: User | None) -> Any:
     if user.role == Role.operator:
         return col(Need.id).is_not(None)
     party = exists().where(
-        Pairing.need_id == Need.id,
+        col(Pairing.need_id) == col(Need.id),
         col(Pairing.status).in_(DISCLOSED),
-        Pairing.result_id == Result.id,
-        Result.organisation_id == user.organisation_id,
+        col(Pairing.result_id) == col(Result.id),
+        col(Result.organisation_id) == user.organisation_id,
     )
     return or_(public, col(Need.organisation_id) == user.organisation_id, party)
 
 
 def list_needs(
-    *, session: Session, user: User | None, filters: ps.ListFilters, order: str = "newest",
-    offset: int = 0, limit: int = 20,
+    *,
+    session: Session,
+    user: User | None,
+    filters: ps.ListFilters,
+    order: str = "newest",
+    offset: int = 0,
+    limit: int = 20,
 ) -> tuple[list[Need], int]:
     """Needs visible to `user`, filtered and paged."""
     stmt = ps.filtered(model=Need, kind=KIND, filters=filters).where(visible_clause(user))
@@ -149,8 +154,9 @@ def list_needs(
         "deadline": (col(Need.valid_until).asc(), col(Need.id)),
         "updated": (col(Need.updated_at).desc(), col(Need.id).desc()),
     }
-    return ps.page_of(session=session, stmt=stmt, order=orders.get(order, orders["newest"]),
-                      offset=offset, limit=limit)
+    return ps.page_of(
+        session=session, stmt=stmt, order=orders.get(order, orders["newest"]), offset=offset, limit=limit
+    )
 
 
 def get_for_api(*, session: Session, need_id: int) -> Need:

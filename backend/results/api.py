@@ -6,9 +6,9 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from backend.deps import CurrentUser, OptionalUser, SessionDep
+from backend.posting_service import ListFilters
 from backend.results import service
 from backend.results.models import ResultCreate, ResultPublic, ResultUpdate
-from backend.posting_service import ListFilters
 from backend.vocab import PostingStatus, TechField, TransferMode
 
 router = APIRouter(prefix="/results", tags=["results"])
@@ -37,16 +37,20 @@ def list_results(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> ResultPage:
     """Results the caller may see, filtered and paged."""
-    filters = ListFilters(field=field, region=region, trl_min=trl_min, trl_max=trl_max, mode=mode,
-                          status=status, text=q)
-    rows, total = service.list_results(session=session, user=user, filters=filters, order=order,
-                                     offset=offset, limit=limit)
+    filters = ListFilters(
+        field=field, region=region, trl_min=trl_min, trl_max=trl_max, mode=mode, status=status, text=q
+    )
+    rows, total = service.list_results(
+        session=session, user=user, filters=filters, order=order, offset=offset, limit=limit
+    )
     items = [service.public_view(session=session, result=n, user=user) for n in rows]
     return ResultPage(items=items, total=total, offset=offset, limit=limit)
 
 
 @router.post("", status_code=201)
-def create_result(data: ResultCreate, session: SessionDep, user: CurrentUser, publish: bool = False) -> ResultPublic:
+def create_result(
+    data: ResultCreate, session: SessionDep, user: CurrentUser, publish: bool = False
+) -> ResultPublic:
     """Post a result (draft unless `publish=true`)."""
     result = service.create(session=session, data=data, user=user, publish=publish)
     return service.public_view(session=session, result=result, user=user)
@@ -60,7 +64,9 @@ def get_result(result_id: int, session: SessionDep, user: OptionalUser) -> Resul
 
 
 @router.patch("/{result_id}")
-def update_result(result_id: int, changes: ResultUpdate, session: SessionDep, user: CurrentUser) -> ResultPublic:
+def update_result(
+    result_id: int, changes: ResultUpdate, session: SessionDep, user: CurrentUser
+) -> ResultPublic:
     """Edit a result (owner's organisation or an operator)."""
     result = service.get_editable(session=session, result_id=result_id, user=user)
     result = service.update(session=session, result=result, changes=changes, user=user)
@@ -71,16 +77,18 @@ def update_result(result_id: int, changes: ResultUpdate, session: SessionDep, us
 def publish_result(result_id: int, session: SessionDep, user: CurrentUser) -> ResultPublic:
     """Publish a draft result."""
     result = service.get_editable(session=session, result_id=result_id, user=user)
-    return service.public_view(session=session, result=service.publish(session=session, result=result, user=user),
-                               user=user)
+    return service.public_view(
+        session=session, result=service.publish(session=session, result=result, user=user), user=user
+    )
 
 
 @router.post("/{result_id}/close")
 def close_result(result_id: int, session: SessionDep, user: CurrentUser) -> ResultPublic:
     """Close a result."""
     result = service.get_editable(session=session, result_id=result_id, user=user)
-    return service.public_view(session=session, result=service.close(session=session, result=result, user=user),
-                               user=user)
+    return service.public_view(
+        session=session, result=service.close(session=session, result=result, user=user), user=user
+    )
 
 
 @router.delete("/{result_id}", status_code=204)

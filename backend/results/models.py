@@ -14,7 +14,7 @@ MAX_PATENTS = 10
 
 
 class ResultBase(SQLModel):
-    model_config = {"validate_default": True}  # type: ignore[assignment]
+    model_config = {"validate_default": True}
 
     title: str = Field(min_length=2, max_length=80)
     summary: str = Field(min_length=20, max_length=6000)
@@ -35,7 +35,13 @@ class ResultBase(SQLModel):
     contact_email: str = Field(default="", max_length=254)
 
     _strip = field_validator(
-        "title", "summary", "advantages", "team", "contact_name", "contact_phone", "contact_email",
+        "title",
+        "summary",
+        "advantages",
+        "team",
+        "contact_name",
+        "contact_phone",
+        "contact_email",
         mode="before",
     )(clean_text)
     _keywords = field_validator("keywords", mode="before")(clean_keywords)

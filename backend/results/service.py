@@ -107,8 +107,13 @@ def visible_clause(user: User | None) -> Any:
 
 
 def list_results(
-    *, session: Session, user: User | None, filters: ps.ListFilters, order: str = "newest",
-    offset: int = 0, limit: int = 20,
+    *,
+    session: Session,
+    user: User | None,
+    filters: ps.ListFilters,
+    order: str = "newest",
+    offset: int = 0,
+    limit: int = 20,
 ) -> tuple[list[Result], int]:
     """Results visible to `user`, filtered and paged."""
     stmt = ps.filtered(model=Result, kind=KIND, filters=filters).where(visible_clause(user))
@@ -117,5 +122,6 @@ def list_results(
         "updated": (col(Result.updated_at).desc(), col(Result.id).desc()),
         "trl": (col(Result.trl).desc(), col(Result.id).desc()),
     }
-    return ps.page_of(session=session, stmt=stmt, order=orders.get(order, orders["newest"]),
-                      offset=offset, limit=limit)
+    return ps.page_of(
+        session=session, stmt=stmt, order=orders.get(order, orders["newest"]), offset=offset, limit=limit
+    )

@@ -5,11 +5,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from backend.matching.lifecycle import use_engine
 from embeddings.convert import MARKER, convert, default_source
 from embeddings.encoder import Encoder, load_encoder
 from embeddings.engine import MatchEngine
-
-from backend.matching.lifecycle import use_engine
 
 ROOT = Path(__file__).resolve().parents[2]
 

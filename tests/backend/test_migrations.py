@@ -24,6 +24,7 @@ EXPECTED_TABLES = {
     "pairing",
     "pairing_event",
     "audit_entry",
+    "notification",
 }
 
 
