@@ -14,8 +14,10 @@ from sqlmodel import Session, SQLModel, col, func, select
 from backend.accounts.models import User
 from backend.audit.service import record
 from backend.db import utcnow
-from backend.errors import Conflict, NotFound, NotPermitted
+from backend.config import get_settings
+from backend.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from backend.matching.hooks import queue_index_update
+from backend.notifications.service import notify
 from backend.validation import invalid
 from backend.vocab import PostingStatus, Role
 
@@ -68,42 +70,65 @@ def validated(schema: type[BaseModel], data: Any) -> Any:
         raise invalid(exc) from exc
 
 
+def outcome(*, kind: Kind, item: Any) -> str:
+    """What the owner is told after saving or publishing, by the status it ended in."""
+    status = PostingStatus(item.status)
+    if status == PostingStatus.published:
+        return f"{kind.label}已发布，平台将为其推荐匹配"
+    if status == PostingStatus.pending:
+        return f"{kind.label}已提交审核，平台运营审核通过后即公开展示并参与匹配"
+    if status == PostingStatus.returned:
+        return "修改已保存；修改完成后请重新提交审核"
+    return "草稿已保存，确认无误后可提交发布"
+
+
+def needs_review(user: User) -> bool:
+    """Whether what `user` publishes waits for an operator's review first."""
+    return get_settings().review_postings and user.role != Role.operator
+
+
+def _listed_status(user: User) -> PostingStatus:
+    return PostingStatus.pending if needs_review(user) else PostingStatus.published
+
+
+def _set_status(posting: Any, to: PostingStatus) -> None:
+    now = utcnow()
+    posting.status = to
+    posting.updated_at = now
+    if to == PostingStatus.published:
+        posting.published_at = now
+    if to == PostingStatus.closed:
+        posting.closed_at = now
+
+
+def _audit(session: Session, kind: Kind, posting: Any, user: User, action: str, summary: str = "") -> None:
+    record(
+        session=session, actor=user, action=action, entity=kind.name, entity_id=posting.id, summary=summary
+    )
+    queue_index_update(session=session, side=kind.name, item_id=posting.id)
+
+
 def create(*, session: Session, kind: Kind, model: type[T], data: BaseModel, user: User, publish: bool) -> T:
-    """Store a new posting owned by `user`'s organisation, as draft or published."""
+    """Store a new posting owned by `user`'s organisation: a draft, or submitted for publication."""
     if user.role not in (kind.owner_role, Role.operator):
         raise NotPermitted(f"当前账号不能发布{kind.label}")
-    now = utcnow()
-    status = PostingStatus.published if publish else PostingStatus.draft
-    item = model.model_validate(
-        data,
-        update={
-            "organisation_id": user.organisation_id,
-            "owner_id": user.id,
-            "status": status,
-            "published_at": now if publish else None,
-        },
-    )
+    item = model.model_validate(data, update={"organisation_id": user.organisation_id, "owner_id": user.id})
+    posting: Any = item
+    _set_status(posting, _listed_status(user) if publish else PostingStatus.draft)
     session.add(item)
     session.flush()
-    item_id: int = item.id  # type: ignore[attr-defined]
-    record(
-        session=session,
-        actor=user,
-        action="create",
-        entity=kind.name,
-        entity_id=item_id,
-        summary=getattr(item, "title", ""),
-    )
+    _audit(session, kind, posting, user, "create", posting.title)
     if publish:
-        record(session=session, actor=user, action="publish", entity=kind.name, entity_id=item_id)
-    queue_index_update(session=session, side=kind.name, item_id=item_id)
+        _audit(
+            session, kind, posting, user, "publish" if posting.status == PostingStatus.published else "submit"
+        )
     return item
 
 
 def update(
     *, session: Session, kind: Kind, item: T, base: type[BaseModel], changes: BaseModel, user: User
 ) -> T:
-    """Apply a partial edit; the merged record is validated whole before anything is written."""
+    """Apply a partial edit, validated whole first; an edited listing goes back to review."""
     ensure_editable(kind=kind, item=item, user=user)
     posting: Any = item
     if posting.status == PostingStatus.closed:
@@ -114,44 +139,111 @@ def update(
     for name in patch:
         setattr(item, name, getattr(clean, name))
     posting.updated_at = utcnow()
+    resubmitted = posting.status == PostingStatus.published and needs_review(user) and bool(patch)
+    if resubmitted:
+        _set_status(posting, PostingStatus.pending)
     session.add(item)
     session.flush()
-    item_id: int = posting.id
-    record(
-        session=session,
-        actor=user,
-        action="edit",
-        entity=kind.name,
-        entity_id=item_id,
-        summary="、".join(sorted(patch))[:500],
-    )
-    queue_index_update(session=session, side=kind.name, item_id=item_id)
+    _audit(session, kind, posting, user, "edit", "、".join(sorted(patch))[:500])
+    if resubmitted:
+        _audit(session, kind, posting, user, "submit", "修改后重新提交审核")
     return item
 
 
-def transition(*, session: Session, kind: Kind, item: T, user: User, to: PostingStatus) -> T:
-    """Publish or close a posting."""
+def publish(*, session: Session, kind: Kind, item: T, user: User) -> T:
+    """The owner's 发布: a draft or returned posting is submitted (operators publish at once)."""
     ensure_editable(kind=kind, item=item, user=user)
     posting: Any = item
-    current = posting.status
-    if current == to:
-        raise Conflict(f"{kind.label}已是“{to.label}”状态")
-    if current == PostingStatus.closed:
-        raise Conflict(f"{kind.label}已关闭，不能再发布")
-    now = utcnow()
-    posting.status = to
-    posting.updated_at = now
-    if to == PostingStatus.published:
-        posting.published_at = now
-    if to == PostingStatus.closed:
-        posting.closed_at = now
+    current = PostingStatus(posting.status)
+    if current == PostingStatus.pending and user.role == Role.operator:
+        return approve(session=session, kind=kind, item=item, operator=user)
+    if current not in (PostingStatus.draft, PostingStatus.returned):
+        raise Conflict(f"{kind.label}当前为“{current.label}”，不能再次发布")
+    _set_status(posting, _listed_status(user))
     session.add(item)
     session.flush()
-    item_id: int = posting.id
-    action = "publish" if to == PostingStatus.published else "close"
-    record(session=session, actor=user, action=action, entity=kind.name, entity_id=item_id)
-    queue_index_update(session=session, side=kind.name, item_id=item_id)
+    _audit(session, kind, posting, user, "publish" if posting.status == PostingStatus.published else "submit")
     return item
+
+
+def _tell_owner(session: Session, kind: Kind, posting: Any, title: str, body: str = "") -> None:
+    owner = session.get(User, posting.owner_id)
+    if owner is not None:
+        notify(
+            session=session,
+            users=[owner],
+            kind="posting_reviewed",
+            title=title,
+            body=body,
+            link=f"/{kind.name}s/{posting.id}",
+        )
+
+
+def _require_operator(user: User) -> None:
+    if user.role != Role.operator:
+        raise NotPermitted("仅平台运营可以审核")
+
+
+def _review(posting: Any, note: str) -> None:
+    posting.review_note = note.strip()[:500]
+    posting.reviewed_at = utcnow()
+
+
+def approve(*, session: Session, kind: Kind, item: T, operator: User) -> T:
+    """An operator publishes a posting waiting for review."""
+    _require_operator(operator)
+    posting: Any = item
+    if posting.status != PostingStatus.pending:
+        raise Conflict(f"该{kind.label}不在待审核状态（当前：{PostingStatus(posting.status).label}）")
+    _set_status(posting, PostingStatus.published)
+    _review(posting, "")
+    session.add(item)
+    session.flush()
+    _audit(session, kind, posting, operator, "approve")
+    _tell_owner(session, kind, posting, f"您的{kind.label}“{posting.title}”已通过审核并发布")
+    return item
+
+
+def send_back(*, session: Session, kind: Kind, item: T, operator: User, note: str) -> T:
+    """An operator returns a posting to its owner with the reason the owner will see."""
+    _require_operator(operator)
+    posting: Any = item
+    if posting.status != PostingStatus.pending:
+        raise Conflict(f"该{kind.label}不在待审核状态（当前：{PostingStatus(posting.status).label}）")
+    _require_note(note)
+    _set_status(posting, PostingStatus.returned)
+    _review(posting, note)
+    session.add(item)
+    session.flush()
+    _audit(session, kind, posting, operator, "return", note)
+    _tell_owner(session, kind, posting, f"您的{kind.label}“{posting.title}”被退回修改", f"退回原因：{note}")
+    return item
+
+
+def close(*, session: Session, kind: Kind, item: T, user: User, note: str = "") -> T:
+    """Close a posting: the owner closes it; an operator takes a listing down, with a reason."""
+    ensure_editable(kind=kind, item=item, user=user)
+    posting: Any = item
+    if posting.status == PostingStatus.closed:
+        raise Conflict(f"{kind.label}已是“已关闭”状态")
+    taken_down = user.role == Role.operator and posting.organisation_id != user.organisation_id
+    if taken_down:
+        _require_note(note)
+        _review(posting, note)
+    _set_status(posting, PostingStatus.closed)
+    session.add(item)
+    session.flush()
+    _audit(session, kind, posting, user, "take_down" if taken_down else "close", note)
+    if taken_down:
+        _tell_owner(
+            session, kind, posting, f"您的{kind.label}“{posting.title}”已被平台下架", f"下架原因：{note}"
+        )
+    return item
+
+
+def _require_note(note: str) -> None:
+    if not note.strip():
+        raise InvalidInput("请填写原因", detail=[{"field": "note", "label": "原因", "message": "请填写原因"}])
 
 
 def delete(*, session: Session, kind: Kind, item: Any, user: User, has_pairings: bool) -> None:

@@ -31,6 +31,7 @@ env.globals.update(
     OrgKind=vocab.OrgKind,
     TRL_LABELS=vocab.TRL_LABELS,
     REGIONS=vocab.REGIONS,
+    REVIEW_POSTINGS=get_settings().review_postings,
     REGION_CHOICES=[(r, r) for r in vocab.REGIONS],
 )
 

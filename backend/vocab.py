@@ -62,7 +62,9 @@ class IpStatus(LabelledEnum):
 
 class PostingStatus(LabelledEnum):
     draft = "draft"
+    pending = "pending"
     published = "published"
+    returned = "returned"
     closed = "closed"
 
 
@@ -142,7 +144,13 @@ _LABELS: dict[str, dict[str, str]] = {
         "other": "其他",
     },
     "IpStatus": {"granted": "已授权", "pending": "申请中", "none": "无"},
-    "PostingStatus": {"draft": "草稿", "published": "已发布", "closed": "已关闭"},
+    "PostingStatus": {
+        "draft": "草稿",
+        "pending": "待审核",
+        "published": "已发布",
+        "returned": "已退回",
+        "closed": "已关闭",
+    },
     "OrgKind": {"enterprise": "企业", "university": "高校", "institute": "科研院所", "platform": "平台"},
     "Role": {"enterprise": "企业用户", "researcher": "科研人员", "operator": "平台运营"},
     "PairingStatus": {

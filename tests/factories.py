@@ -14,7 +14,7 @@ from backend.needs import service as needs
 from backend.needs.models import Need, NeedCreate
 from backend.results import service as results
 from backend.results.models import Result, ResultCreate
-from backend.vocab import OrgKind, Role
+from backend.vocab import OrgKind, PostingStatus, Role
 
 PASSWORD = "Passw0rd!"
 _seq = count(1)
@@ -100,19 +100,30 @@ def result_data(**overrides: Any) -> dict[str, Any]:
     } | overrides
 
 
+def _reviewer(session: Session) -> User:
+    """An operator to approve what factories publish (postings wait for review)."""
+    return make_user(session, Role.operator)
+
+
 def make_need(session: Session, owner: User, publish: bool = True, **overrides: Any) -> Need:
-    return needs.create(
+    need = needs.create(
         session=session, data=NeedCreate.model_validate(need_data(**overrides)), user=owner, publish=publish
     )
+    if need.status == PostingStatus.pending:
+        needs.approve(session=session, need=need, operator=_reviewer(session))
+    return need
 
 
 def make_result(session: Session, owner: User, publish: bool = True, **overrides: Any) -> Result:
-    return results.create(
+    result = results.create(
         session=session,
         data=ResultCreate.model_validate(result_data(**overrides)),
         user=owner,
         publish=publish,
     )
+    if result.status == PostingStatus.pending:
+        results.approve(session=session, result=result, operator=_reviewer(session))
+    return result
 
 
 def login(client: TestClient, user: User, password: str = PASSWORD) -> None:

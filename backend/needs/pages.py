@@ -17,7 +17,7 @@ from backend.forms import FormState, parse, read_form
 from backend.home.pages import PER_PAGE, TRL_CHOICES, ListPage, parse_list_query
 from backend.needs import service
 from backend.needs.models import Need, NeedBase, NeedCreate, NeedPublic, NeedUpdate
-from backend.posting_service import can_edit
+from backend.posting_service import can_edit, outcome
 from backend.templating import redirect, render
 from backend.vocab import PostingStatus, Role
 
@@ -143,10 +143,7 @@ async def create_need(
     except InvalidInput as exc:
         page.form.fail(exc)
         return render(request, "needs/form.html", page, status_code=422)
-    message = (
-        "需求已发布，平台将为您推荐匹配的科技成果" if action == "publish" else "草稿已保存，确认无误后可发布"
-    )
-    return redirect(_detail_url(need.id), message)
+    return redirect(_detail_url(need.id), outcome(kind=service.KIND, item=need))
 
 
 @router.get("/needs/{need_id:int}", response_class=HTMLResponse)
@@ -192,7 +189,7 @@ async def update_need(
         need_id=need.id,
         status=need.status,
     )
-    publish = action == "publish" and need.status == PostingStatus.draft
+    publish = action == "publish" and need.status in (PostingStatus.draft, PostingStatus.returned)
     try:
         clean = parse(NeedCreate, data)
         changed = {k: v for k, v in clean.model_dump().items() if v != getattr(need, k)}
@@ -210,15 +207,19 @@ async def update_need(
         return render(request, "needs/form.html", page, status_code=422)
     except Conflict as exc:
         return redirect(_detail_url(need.id), exc.message, "error")
-    return redirect(_detail_url(need.id), "需求已保存并发布" if publish else "修改已保存")
+    message = outcome(kind=service.KIND, item=need) if publish else "修改已保存"
+    if not publish and need.status == PostingStatus.pending and viewer.user.role != Role.operator:
+        message = "修改已保存，需求将在平台运营重新审核后展示"
+    return redirect(_detail_url(need.id), message)
 
 
 def _act(
-    session: Session, need_id: int, user: User, step: Callable[..., Any], done: str, then: str | None = None
+    session: Session, need_id: int, user: User, step: Callable[..., Any], done: str | None, then: str | None = None
 ) -> RedirectResponse:
     need = service.get_editable(session=session, need_id=need_id, user=user)
     try:
         step(session=session, need=need, user=user)
+        done = done or outcome(kind=service.KIND, item=need)
     except (Conflict, InvalidInput) as exc:
         return redirect(_detail_url(need_id), exc.message, "error")
     return redirect(then or _detail_url(need_id), done)
@@ -226,7 +227,7 @@ def _act(
 
 @router.post("/needs/{need_id:int}/publish", dependencies=[CsrfChecked])
 def publish_need(need_id: int, session: SessionDep, viewer: SignedIn) -> RedirectResponse:
-    return _act(session, need_id, viewer.user, service.publish, "需求已发布")
+    return _act(session, need_id, viewer.user, service.publish, None)
 
 
 @router.post("/needs/{need_id:int}/close", dependencies=[CsrfChecked])

@@ -46,14 +46,24 @@ def update(*, session: Session, need: Need, changes: NeedUpdate, user: User) -> 
 
 
 def publish(*, session: Session, need: Need, user: User) -> Need:
-    """Make a need visible to the platform and to matching."""
+    """Submit a draft or returned need for review (operators publish at once)."""
     _check_future(need.valid_until)
-    return ps.transition(session=session, kind=KIND, item=need, user=user, to=PostingStatus.published)
+    return ps.publish(session=session, kind=KIND, item=need, user=user)
 
 
-def close(*, session: Session, need: Need, user: User) -> Need:
-    """Close a need: it leaves listings and matching."""
-    return ps.transition(session=session, kind=KIND, item=need, user=user, to=PostingStatus.closed)
+def approve(*, session: Session, need: Need, operator: User) -> Need:
+    """An operator publishes a need waiting for review."""
+    return ps.approve(session=session, kind=KIND, item=need, operator=operator)
+
+
+def send_back(*, session: Session, need: Need, operator: User, note: str) -> Need:
+    """An operator returns a need to its owner with a reason."""
+    return ps.send_back(session=session, kind=KIND, item=need, operator=operator, note=note)
+
+
+def close(*, session: Session, need: Need, user: User, note: str = "") -> Need:
+    """Close a need (an operator taking it down gives a reason): it leaves listings and matching."""
+    return ps.close(session=session, kind=KIND, item=need, user=user, note=note)
 
 
 def delete(*, session: Session, need: Need, user: User) -> None:
@@ -116,7 +126,7 @@ def public_view(*, session: Session, need: Need, user: User | None) -> NeedPubli
     data["organisation_id"] = None if hide_identity else need.organisation_id
     data["organisation_name"] = None if hide_identity else (org.name if org else None)
     if not insider:
-        data.update(contact_name=None, contact_phone=None, contact_email=None)
+        data.update(contact_name=None, contact_phone=None, contact_email=None, review_note=None)
     return NeedPublic.model_validate(data)
 
 

@@ -102,6 +102,9 @@ class Result(ResultBase, table=True):
     status: PostingStatus = Field(default=PostingStatus.draft, sa_type=String(20), index=True)
     published_at: datetime | None = None
     closed_at: datetime | None = None
+    # The operator's last review: why it was sent back or taken down (shown to the owner).
+    review_note: str = Field(default="", max_length=500)
+    reviewed_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -119,3 +122,4 @@ class ResultPublic(ResultBase):
     contact_name: str | None = None  # type: ignore[assignment]
     contact_phone: str | None = None  # type: ignore[assignment]
     contact_email: str | None = None  # type: ignore[assignment]
+    review_note: str | None = None  # the operator's reason, for the owner and operators only

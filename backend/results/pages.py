@@ -13,7 +13,7 @@ from backend.deps import CsrfChecked, MaybeViewer, SessionDep, SignedIn
 from backend.errors import Conflict, InvalidInput, NotPermitted
 from backend.forms import FormState, parse, read_form
 from backend.home.pages import PER_PAGE, TRL_CHOICES, ListPage, parse_list_query
-from backend.posting_service import can_edit
+from backend.posting_service import can_edit, outcome
 from backend.results import service
 from backend.results.models import Result, ResultBase, ResultCreate, ResultPublic, ResultUpdate
 from backend.templating import redirect, render
@@ -138,10 +138,7 @@ async def create_result(
     except InvalidInput as exc:
         page.form.fail(exc)
         return render(request, "results/form.html", page, status_code=422)
-    message = (
-        "成果已发布，平台将为您推荐匹配的技术需求" if action == "publish" else "草稿已保存，确认无误后可发布"
-    )
-    return redirect(_detail_url(result.id), message)
+    return redirect(_detail_url(result.id), outcome(kind=service.KIND, item=result))
 
 
 @router.get("/results/{result_id:int}", response_class=HTMLResponse)
@@ -187,7 +184,7 @@ async def update_result(
         result_id=result.id,
         status=result.status,
     )
-    publish = action == "publish" and result.status == PostingStatus.draft
+    publish = action == "publish" and result.status in (PostingStatus.draft, PostingStatus.returned)
     try:
         clean = parse(ResultCreate, data)
         changed = {k: v for k, v in clean.model_dump().items() if v != getattr(result, k)}
@@ -201,15 +198,19 @@ async def update_result(
         return render(request, "results/form.html", page, status_code=422)
     except Conflict as exc:
         return redirect(_detail_url(result.id), exc.message, "error")
-    return redirect(_detail_url(result.id), "成果已保存并发布" if publish else "修改已保存")
+    message = outcome(kind=service.KIND, item=result) if publish else "修改已保存"
+    if not publish and result.status == PostingStatus.pending and viewer.user.role != Role.operator:
+        message = "修改已保存，成果将在平台运营重新审核后展示"
+    return redirect(_detail_url(result.id), message)
 
 
 def _act(
-    session: Session, result_id: int, user: User, step: Callable[..., Any], done: str, then: str | None = None
+    session: Session, result_id: int, user: User, step: Callable[..., Any], done: str | None, then: str | None = None
 ) -> RedirectResponse:
     result = service.get_editable(session=session, result_id=result_id, user=user)
     try:
         step(session=session, result=result, user=user)
+        done = done or outcome(kind=service.KIND, item=result)
     except (Conflict, InvalidInput) as exc:
         return redirect(_detail_url(result_id), exc.message, "error")
     return redirect(then or _detail_url(result_id), done)
@@ -217,7 +218,7 @@ def _act(
 
 @router.post("/results/{result_id:int}/publish", dependencies=[CsrfChecked])
 def publish_result(result_id: int, session: SessionDep, viewer: SignedIn) -> RedirectResponse:
-    return _act(session, result_id, viewer.user, service.publish, "成果已发布")
+    return _act(session, result_id, viewer.user, service.publish, None)
 
 
 @router.post("/results/{result_id:int}/close", dependencies=[CsrfChecked])

@@ -33,13 +33,23 @@ def update(*, session: Session, result: Result, changes: ResultUpdate, user: Use
 
 
 def publish(*, session: Session, result: Result, user: User) -> Result:
-    """Make a result visible to the platform and to matching."""
-    return ps.transition(session=session, kind=KIND, item=result, user=user, to=PostingStatus.published)
+    """Submit a draft or returned result for review (operators publish at once)."""
+    return ps.publish(session=session, kind=KIND, item=result, user=user)
 
 
-def close(*, session: Session, result: Result, user: User) -> Result:
-    """Close a result: it leaves listings and matching."""
-    return ps.transition(session=session, kind=KIND, item=result, user=user, to=PostingStatus.closed)
+def approve(*, session: Session, result: Result, operator: User) -> Result:
+    """An operator publishes a result waiting for review."""
+    return ps.approve(session=session, kind=KIND, item=result, operator=operator)
+
+
+def send_back(*, session: Session, result: Result, operator: User, note: str) -> Result:
+    """An operator returns a result to its owner with a reason."""
+    return ps.send_back(session=session, kind=KIND, item=result, operator=operator, note=note)
+
+
+def close(*, session: Session, result: Result, user: User, note: str = "") -> Result:
+    """Close a result (an operator taking it down gives a reason): it leaves listings and matching."""
+    return ps.close(session=session, kind=KIND, item=result, user=user, note=note)
 
 
 def delete(*, session: Session, result: Result, user: User) -> None:
@@ -92,7 +102,7 @@ def public_view(*, session: Session, result: Result, user: User | None) -> Resul
     org = session.get(Organisation, result.organisation_id)
     data["organisation_name"] = org.name if org else None
     if not is_insider(session=session, result=result, user=user):
-        data.update(contact_name=None, contact_phone=None, contact_email=None)
+        data.update(contact_name=None, contact_phone=None, contact_email=None, review_note=None)
     return ResultPublic.model_validate(data)
 
 
