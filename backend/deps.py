@@ -10,6 +10,7 @@ from backend.accounts.models import User, UserSession
 from backend.accounts.service import resolve_session
 from backend.db import get_session
 from backend.errors import NotAuthenticated, NotPermitted
+from backend.notifications.service import unread_count
 from backend.vocab import Role
 
 SESSION_COOKIE = "kematch_session"
@@ -23,6 +24,7 @@ class Viewer:
 
     user: User
     login: UserSession
+    unread: int = 0  # unread notifications, for the bell in the header
 
     @property
     def csrf_token(self) -> str:
@@ -35,7 +37,10 @@ def get_viewer(request: Request, session: SessionDep) -> Viewer | None:
         return request.state.viewer  # type: ignore[no-any-return]
     token = request.cookies.get(SESSION_COOKIE)
     found = resolve_session(session=session, token=token) if token else None
-    viewer = Viewer(user=found[0], login=found[1]) if found else None
+    viewer = None
+    if found:
+        unread = unread_count(session=session, user=found[0])
+        viewer = Viewer(user=found[0], login=found[1], unread=unread)
     request.state.viewer = viewer
     return viewer
 
