@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +48,9 @@ class SyncReport:
     unchanged: int
 
 
+SYNC_CHUNK = 256  # texts encoded (and, for big syncs, persisted) per step
+
+
 class _SideState:
     def __init__(self, *, vectors: VectorIndex, config: RankConfig) -> None:
         self.docs: dict[int, Document] = {}
@@ -88,8 +91,10 @@ class MatchEngine:
             self._sides[side] = _SideState(vectors=vec, config=self.config)
 
     # --- writes ------------------------------------------------------------------
-    def sync(self, *, side: Side, docs: Iterable[Document]) -> SyncReport:
-        """Make `side` hold exactly `docs`: encode new/changed, drop removed, persist."""
+    def sync(
+        self, *, side: Side, docs: Iterable[Document], known_vectors: Mapping[str, FloatArray] | None = None
+    ) -> SyncReport:
+        """Make `side` hold exactly `docs`: encode new/changed (unless in `known_vectors`), drop removed."""
         st = self._sides[side]
         current = {d.id: d for d in docs}
         if any(d.side != side for d in current.values()):
@@ -98,17 +103,30 @@ class MatchEngine:
             stored = st.vectors.hashes()
             todo = [d for d in current.values() if stored.get(d.id) != d.content_hash]
             gone = [i for i in stored if i not in current]
-            vecs = self._encode([d.text for d in todo])
+            known = known_vectors or {}
+            reuse = [d for d in todo if d.content_hash in known]
+            fresh = [d for d in todo if d.content_hash not in known]
+            lexical = LexicalIndex()
+            lexical.add_many([(d.id, d.text) for d in current.values()])
             with st.vectors.lock.write():
                 st.vectors.remove(gone)
-                ids = np.array([d.id for d in todo], dtype=np.int64)
-                st.vectors.add(ids, [d.content_hash for d in todo], vecs)
-                st.docs = current
-                st.lexical = LexicalIndex()
-                st.lexical.add_many([(d.id, d.text) for d in current.values()])
-                st.ranker.lexical = st.lexical
+                self._add(st, reuse, np.array([known[d.content_hash] for d in reuse], np.float32))
+            for start in range(0, len(fresh), SYNC_CHUNK):
+                chunk = fresh[start : start + SYNC_CHUNK]
+                vecs = self._encode([d.text for d in chunk])
+                with st.vectors.lock.write():
+                    self._add(st, chunk, vecs)
+                if len(fresh) > SYNC_CHUNK:
+                    self._save(side)  # an interrupted first sync resumes where it stopped
+            with st.vectors.lock.write():
+                st.docs, st.lexical, st.ranker.lexical = current, lexical, lexical
             self._save(side)
-        return SyncReport(side, encoded=len(todo), removed=len(gone), unchanged=len(current) - len(todo))
+        return SyncReport(side, encoded=len(fresh), removed=len(gone), unchanged=len(current) - len(todo))
+
+    def _add(self, st: _SideState, docs: list[Document], vecs: FloatArray) -> None:
+        if docs:
+            ids = np.array([d.id for d in docs], dtype=np.int64)
+            st.vectors.add(ids, [d.content_hash for d in docs], vecs.reshape(len(docs), self.encoder.dim))
 
     def upsert(self, doc: Document) -> None:
         """Add or update one document; visible to the next query."""

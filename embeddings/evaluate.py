@@ -113,6 +113,12 @@ def evaluate(
     return {key: round(v, 4) if isinstance(v, float) else v for key, v in out.items()}
 
 
+def cache_dir_for(*, cache_root: Path, model_id: str, corpus: Path) -> Path:
+    """Where corpus vectors for this model live (entries are keyed by content hash inside)."""
+    key = hashlib.sha256(corpus.resolve().as_posix().encode()).hexdigest()[:8]
+    return cache_root / "eval" / _slug(model_id) / f"{_slug(corpus.stem)}-{key}"
+
+
 def _config(mode: str, overrides: list[str]) -> RankConfig:
     cfg = RankConfig()
     weights = MODES[mode]
@@ -151,8 +157,7 @@ def main(argv: list[str] | None = None) -> int:
 
         encoder = load_encoder(args.model_dir)
     corpus, queries = read_jsonl(args.corpus), read_jsonl(args.queries)
-    key = hashlib.sha256(args.corpus.resolve().as_posix().encode()).hexdigest()[:8]
-    cache = args.cache_dir / "eval" / _slug(encoder.model_id) / f"{_slug(args.corpus.stem)}-{key}"
+    cache = cache_dir_for(cache_root=args.cache_dir, model_id=encoder.model_id, corpus=args.corpus)
     result: dict[str, Any] = evaluate(
         encoder=encoder,
         corpus=corpus,

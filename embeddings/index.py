@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import faiss as _faiss
 import numpy as np
@@ -79,11 +79,18 @@ class VectorIndex:
     """Vectors of one side with their content hashes; exact or HNSW search over slots."""
 
     def __init__(
-        self, *, dim: int, model_id: str, ann_threshold: int = 100_000, ef_search: int = 128
+        self,
+        *,
+        dim: int,
+        model_id: str,
+        ann_threshold: int = 100_000,
+        ann: Literal["hnsw", "ivf"] = "hnsw",
+        ef_search: int = 128,
+        nprobe: int = 48,
     ) -> None:
-        """Create an empty store; switches to HNSW above `ann_threshold` vectors."""
+        """Create an empty store; exact up to `ann_threshold` vectors, then HNSW (or IVF)."""
         self.dim, self.model_id = dim, model_id
-        self.ann_threshold, self.ef_search = ann_threshold, ef_search
+        self.ann_threshold, self.ann, self.ef_search, self.nprobe = ann_threshold, ann, ef_search, nprobe
         self.lock = RWLock()
         self._slot_ids: IntArray = np.zeros(0, dtype=np.int64)  # -1 = dead slot
         self._hashes: list[str] = []
@@ -98,8 +105,8 @@ class VectorIndex:
 
     @property
     def approximate(self) -> bool:
-        """Whether search uses HNSW."""
-        return isinstance(self._index, faiss.IndexHNSWFlat)
+        """Whether search is approximate (HNSW or IVF)."""
+        return not isinstance(self._index, faiss.IndexFlat)
 
     def hashes(self) -> dict[int, str]:
         """Live id -> content hash."""
@@ -120,6 +127,11 @@ class VectorIndex:
     def vectors(self, ids: IntArray) -> FloatArray:
         """Stored vectors of live ids (copy)."""
         slots = [self._slot_of[int(i)] for i in ids]
+        if isinstance(self._index, faiss.IndexIVF):
+            if not slots:
+                return np.zeros((0, self.dim), dtype=np.float32)
+            got: FloatArray = self._index.reconstruct_batch(np.array(slots, dtype=np.int64))
+            return got
         return np.array(self._storage()[slots], dtype=np.float32)
 
     def add(self, ids: IntArray, hashes: list[str], vectors: FloatArray) -> None:
@@ -165,6 +177,10 @@ class VectorIndex:
         self._index = self._new_index(len(ids))
         self._slot_ids, self._hashes, self._slot_of = np.zeros(0, np.int64), [], {}
         self._bitmap = None
+        if isinstance(self._index, faiss.IndexIVF):
+            sample = vecs[np.random.default_rng(0).permutation(len(vecs))[: 64 * self._index.nlist]]
+            self._index.train(sample)
+            self._index.make_direct_map()
         if len(ids):
             self._index.add(vecs)
             self._slot_ids, self._hashes = ids, hashes
@@ -173,6 +189,11 @@ class VectorIndex:
     def _new_index(self, n: int) -> Any:
         if n <= self.ann_threshold:
             return faiss.IndexFlatIP(self.dim)
+        if self.ann == "ivf":
+            nlist = int(4 * n**0.5)
+            return faiss.IndexIVFFlat(
+                faiss.IndexFlatIP(self.dim), self.dim, nlist, faiss.METRIC_INNER_PRODUCT
+            )
         index = faiss.IndexHNSWFlat(self.dim, 32, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = 80
         return index
@@ -183,8 +204,12 @@ class VectorIndex:
         sel = None
         if self._bitmap is not None:
             sel = faiss.IDSelectorBitmap(len(self._slot_ids), faiss.swig_ptr(self._bitmap))
-        if self.approximate:
-            params: Any = faiss.SearchParametersHNSW(efSearch=max(self.ef_search, k))
+        if isinstance(self._index, faiss.IndexIVF):
+            params: Any = faiss.SearchParametersIVF(nprobe=self.nprobe)
+            if sel is not None:
+                params.sel = sel
+        elif self.approximate:
+            params = faiss.SearchParametersHNSW(efSearch=max(self.ef_search, k))
             if sel is not None:
                 params.sel = sel
         else:
@@ -215,7 +240,7 @@ class VectorIndex:
         atomic_write(directory / f"{side}.meta.json", json.dumps(meta).encode())
         manifest: dict[str, Any] = {"model_id": self.model_id, "dim": self.dim, "count": len(ids)}
         manifest["ids_checksum"] = ids_checksum(ids)
-        manifest["kind"] = "hnsw" if self.approximate else "flat"
+        manifest["kind"] = self.ann if self.approximate else "flat"
         if self.approximate:
             if len(self._slot_ids) != len(ids):
                 self.rebuild()
@@ -226,12 +251,22 @@ class VectorIndex:
 
     @classmethod
     def load(
-        cls, *, directory: Path, side: Side, dim: int, model_id: str, ann_threshold: int = 100_000
+        cls,
+        *,
+        directory: Path,
+        side: Side,
+        dim: int,
+        model_id: str,
+        ann_threshold: int = 100_000,
+        ann: Literal["hnsw", "ivf"] = "hnsw",
     ) -> VectorIndex:
         """Load what is valid on disk; anything missing, stale or corrupt is dropped, never raised."""
-        store = cls(dim=dim, model_id=model_id, ann_threshold=ann_threshold)
+        store = cls(dim=dim, model_id=model_id, ann_threshold=ann_threshold, ann=ann)
         try:
             ids, hashes, vecs = _read_vectors(directory, side, dim=dim, model_id=model_id)
+        except FileNotFoundError:
+            log.info("index %s: no stored vectors; starting empty", side)
+            return store
         except Exception as exc:
             log.warning("index %s: vectors unusable (%s); starting empty", side, exc)
             return store
@@ -240,13 +275,20 @@ class VectorIndex:
         except Exception as exc:
             log.info("index %s: FAISS index not reusable (%s); rebuilding", side, exc)
             index = None
-        if index is not None and len(ids) > ann_threshold:
+        if index is not None and len(ids) > ann_threshold and manifest_kind(index) == ann:
             store._index = index
             store._slot_ids, store._hashes = ids, hashes
             store._slot_of = {int(i): k for k, i in enumerate(ids)}
         else:
             store.add(ids, hashes, vecs)
         return store
+
+
+def manifest_kind(index: Any) -> str:
+    """'ivf', 'hnsw' or 'flat' for a FAISS index."""
+    if isinstance(index, faiss.IndexIVF):
+        return "ivf"
+    return "hnsw" if isinstance(index, faiss.IndexHNSW) else "flat"
 
 
 def _npy_bytes(arr: FloatArray) -> bytes:
@@ -282,12 +324,14 @@ def _read_faiss(directory: Path, side: Side, *, ids: IntArray, dim: int, model_i
     ok = ok and manifest["count"] == len(ids) and manifest["ids_checksum"] == ids_checksum(ids)
     if not ok:
         raise ValueError("manifest disagrees with stored vectors")
-    if manifest["kind"] != "hnsw":
+    if manifest["kind"] == "flat":
         return None
     raw = (directory / f"{side}.faiss").read_bytes()
     if _sha(raw) != manifest["faiss_sha256"]:
         raise ValueError("faiss checksum mismatch")
     index = faiss.deserialize_index(np.frombuffer(raw, dtype=np.uint8))
+    if isinstance(index, faiss.IndexIVF):
+        index.make_direct_map()
     if index.ntotal != len(ids) or index.d != dim:
         raise ValueError("faiss index size mismatch")
     return index

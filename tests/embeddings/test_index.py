@@ -51,6 +51,17 @@ def test_hnsw_above_threshold_has_high_recall() -> None:
     assert not set(got[:, 0].tolist()) & set(again.ravel().tolist())
 
 
+def test_ivf_option_search_and_remove() -> None:
+    ix, v = _filled(3000, ann_threshold=1000)
+    ivf = VectorIndex(dim=32, model_id="m1", ann_threshold=1000, ann="ivf")
+    ivf.add(ix.ids(), [f"h{i}" for i in range(3000)], ix.vectors(ix.ids()))
+    assert ivf.approximate
+    _, ids = ivf.search(v[:20], k=1)
+    assert ids[:, 0].tolist() == list(range(1000, 1020))
+    ivf.remove([1000])
+    assert 1000 not in ivf.search(v[:1], k=10)[1][0]
+
+
 def test_save_load_roundtrip(tmp_path: Path) -> None:
     ix, v = _filled(1500, ann_threshold=1000)
     ix.save(directory=tmp_path, side="result")

