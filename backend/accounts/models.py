@@ -40,6 +40,8 @@ class User(UserBase, table=True):
     password_hash: str = Field(max_length=255)
     is_active: bool = True
     last_login_at: datetime | None = None
+    # When the user last opened their workspace: matches newer than this are "new".
+    workspace_seen_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
