@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import os
-import tempfile
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,62 +11,21 @@ import faiss as _faiss
 import numpy as np
 import numpy.typing as npt
 
+from embeddings.storage import (
+    RWLock,
+    atomic_write,
+    ids_checksum,
+    manifest_kind,
+    npy_bytes,
+    read_faiss,
+    read_vectors,
+    sha,
+)
 from embeddings.types import FloatArray, Side
 
 log = logging.getLogger(__name__)
 faiss: Any = _faiss  # the SWIG bindings are only partly typed
 IntArray = npt.NDArray[np.int64]
-
-
-class RWLock:
-    """Many concurrent readers or one writer."""
-
-    def __init__(self) -> None:
-        """Create an unlocked lock."""
-        self._cond = threading.Condition()
-        self._readers = 0
-
-    @contextmanager
-    def read(self) -> Iterator[None]:
-        """Hold a shared lock."""
-        with self._cond:
-            self._readers += 1
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._readers -= 1
-                self._cond.notify_all()
-
-    @contextmanager
-    def write(self) -> Iterator[None]:
-        """Hold the exclusive lock."""
-        with self._cond:
-            self._cond.wait_for(lambda: self._readers == 0)
-            yield
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write via a temp file in the same directory and os.replace."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def ids_checksum(ids: IntArray) -> str:
-    """Order-independent checksum of a set of ids."""
-    return _sha(np.sort(ids.astype(np.int64)).tobytes())[:16]
 
 
 class VectorIndex:
@@ -233,10 +186,10 @@ class VectorIndex:
         ids = self.ids()
         vecs = self.vectors(ids)
         hashes = [self._hashes[self._slot_of[int(i)]] for i in ids]
-        vec_bytes = _npy_bytes(vecs)
+        vec_bytes = npy_bytes(vecs)
         atomic_write(directory / f"{side}.vectors.npy", vec_bytes)
         meta = {"model_id": self.model_id, "dim": self.dim, "ids": ids.tolist(), "hashes": hashes}
-        meta["vectors_sha256"] = _sha(vec_bytes)
+        meta["vectors_sha256"] = sha(vec_bytes)
         atomic_write(directory / f"{side}.meta.json", json.dumps(meta).encode())
         manifest: dict[str, Any] = {"model_id": self.model_id, "dim": self.dim, "count": len(ids)}
         manifest["ids_checksum"] = ids_checksum(ids)
@@ -246,7 +199,7 @@ class VectorIndex:
                 self.rebuild()
             index_bytes = faiss.serialize_index(self._index).tobytes()
             atomic_write(directory / f"{side}.faiss", index_bytes)
-            manifest["faiss_sha256"] = _sha(index_bytes)
+            manifest["faiss_sha256"] = sha(index_bytes)
         atomic_write(directory / f"{side}.manifest.json", json.dumps(manifest).encode())
 
     @classmethod
@@ -263,7 +216,7 @@ class VectorIndex:
         """Load what is valid on disk; anything missing, stale or corrupt is dropped, never raised."""
         store = cls(dim=dim, model_id=model_id, ann_threshold=ann_threshold, ann=ann)
         try:
-            ids, hashes, vecs = _read_vectors(directory, side, dim=dim, model_id=model_id)
+            ids, hashes, vecs = read_vectors(directory, side, dim=dim, model_id=model_id)
         except FileNotFoundError:
             log.info("index %s: no stored vectors; starting empty", side)
             return store
@@ -271,7 +224,7 @@ class VectorIndex:
             log.warning("index %s: vectors unusable (%s); starting empty", side, exc)
             return store
         try:
-            index = _read_faiss(directory, side, ids=ids, dim=dim, model_id=model_id)
+            index = read_faiss(directory, side, ids=ids, dim=dim, model_id=model_id)
         except Exception as exc:
             log.info("index %s: FAISS index not reusable (%s); rebuilding", side, exc)
             index = None
@@ -282,56 +235,3 @@ class VectorIndex:
         else:
             store.add(ids, hashes, vecs)
         return store
-
-
-def manifest_kind(index: Any) -> str:
-    """'ivf', 'hnsw' or 'flat' for a FAISS index."""
-    if isinstance(index, faiss.IndexIVF):
-        return "ivf"
-    return "hnsw" if isinstance(index, faiss.IndexHNSW) else "flat"
-
-
-def _npy_bytes(arr: FloatArray) -> bytes:
-    import io
-
-    buf = io.BytesIO()
-    np.save(buf, arr, allow_pickle=False)
-    return buf.getvalue()
-
-
-def _read_vectors(
-    directory: Path, side: Side, *, dim: int, model_id: str
-) -> tuple[IntArray, list[str], FloatArray]:
-    meta = json.loads((directory / f"{side}.meta.json").read_bytes())
-    if meta["model_id"] != model_id or meta["dim"] != dim:
-        raise ValueError(f"stale: model {meta['model_id']!r} dim {meta['dim']}")
-    raw = (directory / f"{side}.vectors.npy").read_bytes()
-    if _sha(raw) != meta["vectors_sha256"]:
-        raise ValueError("vectors checksum mismatch")
-    import io
-
-    vecs = np.load(io.BytesIO(raw), allow_pickle=False)
-    ids = np.array(meta["ids"], dtype=np.int64)
-    hashes = [str(h) for h in meta["hashes"]]
-    if vecs.shape != (len(ids), dim) or len(hashes) != len(ids) or len(set(ids.tolist())) != len(ids):
-        raise ValueError("inconsistent shapes")
-    return ids, hashes, np.ascontiguousarray(vecs, dtype=np.float32)
-
-
-def _read_faiss(directory: Path, side: Side, *, ids: IntArray, dim: int, model_id: str) -> Any:
-    manifest = json.loads((directory / f"{side}.manifest.json").read_bytes())
-    ok = manifest["model_id"] == model_id and manifest["dim"] == dim
-    ok = ok and manifest["count"] == len(ids) and manifest["ids_checksum"] == ids_checksum(ids)
-    if not ok:
-        raise ValueError("manifest disagrees with stored vectors")
-    if manifest["kind"] == "flat":
-        return None
-    raw = (directory / f"{side}.faiss").read_bytes()
-    if _sha(raw) != manifest["faiss_sha256"]:
-        raise ValueError("faiss checksum mismatch")
-    index = faiss.deserialize_index(np.frombuffer(raw, dtype=np.uint8))
-    if isinstance(index, faiss.IndexIVF):
-        index.make_direct_map()
-    if index.ntotal != len(ids) or index.d != dim:
-        raise ValueError("faiss index size mismatch")
-    return index
