@@ -25,13 +25,13 @@ class RankConfig:
     prf_docs: int = 0  # dense pseudo-relevance feedback (0 = off)
     prf_weight: float = 0.0
     # fused z (sigmas above the corpus background) -> 0-100 via a fixed logistic
-    calib_center: float = 3.0
-    calib_scale: float = 0.8
+    calib_center: float = 5.0
+    calib_scale: float = 1.5
     background_sample: int = 2048
     # prior corpus background (e5-small, query: prefix, dev set) blended in with weight
     # prior_docs so z-scores stay sane on tiny corpora
-    dense_prior: tuple[float, float] = (0.80, 0.035)
-    lexical_prior: tuple[float, float] = (0.03, 0.03)
+    dense_prior: tuple[float, float] = (0.83, 0.02)
+    lexical_prior: tuple[float, float] = (0.01, 0.02)
     prior_docs: int = 200
 
 
