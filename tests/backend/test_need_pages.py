@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 
 from backend.accounts.models import Organisation
 from backend.audit.models import AuditEntry
+from backend.needs import service as needs
 from backend.needs.models import Need
 from backend.vocab import PostingStatus, Role
 from tests.factories import login, make_need, make_user, need_data
@@ -208,13 +209,15 @@ def test_create_via_form_stores_need_and_audit_entry(client: TestClient, session
     assert response.status_code == 303
     need = session.exec(select(Need).where(Need.title == "表单发布的需求")).one()
     assert response.headers["location"] == f"/needs/{need.id}"
-    assert need.status == PostingStatus.published and need.organisation_id == owner.organisation_id
+    # An enterprise's 发布 submits the need for review: it waits, unlisted, for an operator.
+    assert need.status == PostingStatus.pending and need.organisation_id == owner.organisation_id
+    assert need.published_at is None
     assert need.keywords == ["发酵", "染菌", "灭菌"]
     actions = session.exec(
         select(AuditEntry.action).where(AuditEntry.entity == "need", AuditEntry.entity_id == need.id)
     ).all()
-    assert "create" in actions and "publish" in actions
-    assert "需求已发布" in client.get(response.headers["location"]).text  # flash message
+    assert list(actions) == ["create", "submit"]
+    assert "需求已提交审核" in client.get(response.headers["location"]).text  # flash message
 
 
 def test_draft_button_saves_a_draft(client: TestClient, session: Session) -> None:
@@ -363,6 +366,13 @@ def test_publish_close_delete_flow(client: TestClient, session: Session) -> None
     response = client.post(f"/needs/{need.id}/publish", data={"csrf_token": token}, follow_redirects=False)
     assert response.status_code == 303
     session.refresh(need)
+    assert need.status == PostingStatus.pending
+    # Submitting again while it waits is a conflict, shown as a flash message.
+    again = client.post(f"/needs/{need.id}/publish", data={"csrf_token": token})
+    assert again.status_code == 200
+    assert "不能再次发布" in soup(again).select_one(".flash-error").get_text()
+    needs.approve(session=session, need=need, operator=make_user(session, Role.operator))
+    session.commit()
     assert need.status == PostingStatus.published
 
     client.post(f"/needs/{need.id}/close", data={"csrf_token": token})

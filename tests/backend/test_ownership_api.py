@@ -71,9 +71,11 @@ def test_owner_and_colleague_can_change_their_need(client: TestClient, session: 
     r = client.patch(f"/api/needs/{need.id}", json={"title": "同事修改后的标题"})
     assert r.status_code == 200, r.text
     assert r.json()["title"] == "同事修改后的标题"
-    assert client.post(f"/api/needs/{need.id}/publish").json()["status"] == "published"
+    # A colleague's 发布 submits the need for review; they may still close it while it waits.
+    assert client.post(f"/api/needs/{need.id}/publish").json()["status"] == "pending"
     assert client.post(f"/api/needs/{need.id}/close").json()["status"] == "closed"
-    assert _snapshot(session, Need, need.id)["title"] == "同事修改后的标题"
+    stored = _snapshot(session, Need, need.id)
+    assert (stored["title"], stored["status"]) == ("同事修改后的标题", PostingStatus.closed)
 
 
 def test_owner_can_delete_their_need(client: TestClient, session: Session) -> None:
@@ -113,7 +115,8 @@ def test_enterprise_can_create_need_and_researcher_can_create_result(
     login(client, enterprise)
     r = client.post("/api/needs", json=need_data(), params={"publish": "true"})
     assert r.status_code == 201, r.text
-    assert r.json()["status"] == "published"
+    assert r.json()["status"] == "pending"  # waits for an operator's review
+    assert r.json()["published_at"] is None
     assert r.json()["organisation_id"] == enterprise.organisation_id
 
     researcher = make_user(session, Role.researcher)
@@ -171,8 +174,15 @@ def test_operator_can_edit_anything(client: TestClient, session: Session) -> Non
 
     r = client.patch(f"/api/needs/{need.id}", json={"title": "运营修订的需求标题"})
     assert r.status_code == 200, r.text
-    assert client.post(f"/api/needs/{need.id}/publish").status_code == 200
-    assert client.post(f"/api/needs/{need.id}/close").status_code == 200
+    r = client.post(f"/api/needs/{need.id}/publish")
+    assert r.status_code == 200 and r.json()["status"] == "published"  # operators publish at once
+    # Closing another organisation's listing is a take-down: refused without a reason...
+    r = client.post(f"/api/needs/{need.id}/close")
+    assert r.status_code == 422 and r.json()["detail"][0]["field"] == "note"
+    assert _snapshot(session, Need, need.id)["status"] == PostingStatus.published
+    # ...and done with one.
+    r = client.post(f"/api/ops/reviews/need/{need.id}/take-down", json={"note": "信息不实"})
+    assert r.status_code == 200, r.text
     r = client.patch(f"/api/results/{result.id}", json={"trl": 6})
     assert r.status_code == 200, r.text
     assert client.delete(f"/api/results/{result.id}").status_code == 204

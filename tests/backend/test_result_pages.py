@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from backend.audit.models import AuditEntry
+from backend.results import service as results
 from backend.results.models import Result
 from backend.vocab import PostingStatus, Role
 from tests.factories import login, make_result, make_user, result_data
@@ -124,13 +125,13 @@ def test_create_via_form(client: TestClient, session: Session) -> None:
     result = session.exec(select(Result).where(Result.title == "表单成果")).one()
     assert response.headers["location"] == f"/results/{result.id}"
     assert result.patent_numbers == ["ZL1", "ZL2", "ZL3"]
-    assert result.status == PostingStatus.published
-    assert (
-        session.exec(
-            select(AuditEntry).where(AuditEntry.entity == "result", AuditEntry.entity_id == result.id)
-        ).first()
-        is not None
-    )
+    # A researcher's 发布 submits the result for an operator's review.
+    assert result.status == PostingStatus.pending and result.published_at is None
+    actions = session.exec(
+        select(AuditEntry.action).where(AuditEntry.entity == "result", AuditEntry.entity_id == result.id)
+    ).all()
+    assert list(actions) == ["create", "submit"]
+    assert "成果已提交审核" in client.get(response.headers["location"]).text  # flash message
 
 
 def test_form_errors_keep_values_and_store_nothing(client: TestClient, session: Session) -> None:
@@ -206,6 +207,9 @@ def test_publish_close_delete_and_csrf(client: TestClient, session: Session) -> 
     token = csrf(client)
     client.post(f"/results/{result.id}/publish", data={"csrf_token": token})
     session.expire_all()
+    assert session.get(Result, result.id).status == PostingStatus.pending  # type: ignore[union-attr]
+    results.approve(session=session, result=result, operator=make_user(session, Role.operator))
+    session.commit()
     assert session.get(Result, result.id).status == PostingStatus.published  # type: ignore[union-attr]
     client.post(f"/results/{result.id}/close", data={"csrf_token": token})
     session.expire_all()

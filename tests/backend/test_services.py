@@ -148,6 +148,13 @@ def test_need_create_read_update_publish_close_with_audit(session: Session) -> N
 
     needs.update(session=session, need=stored, changes=NeedUpdate(title="发酵罐染菌问题求解"), user=owner)
     needs.publish(session=session, need=stored, user=owner)
+    assert stored.status == PostingStatus.pending and stored.published_at is None
+    with pytest.raises(Conflict):
+        needs.publish(session=session, need=stored, user=owner)
+    with pytest.raises(NotPermitted):
+        needs.approve(session=session, need=stored, operator=owner)  # owners cannot approve themselves
+    operator = make_user(session, Role.operator)
+    needs.approve(session=session, need=stored, operator=operator)
     assert stored.status == PostingStatus.published and stored.published_at is not None
     with pytest.raises(Conflict):
         needs.publish(session=session, need=stored, user=owner)
@@ -162,8 +169,13 @@ def test_need_create_read_update_publish_close_with_audit(session: Session) -> N
     assert again is not None and again.title == "发酵罐染菌问题求解"
     assert again.status == PostingStatus.closed
     entries = history(session=session, entity="need", entity_id=need.id or 0)
-    assert [e.action for e in entries] == ["create", "edit", "publish", "close"]
-    assert {e.actor_id for e in entries} == {owner.id}
+    assert [(e.action, e.actor_id) for e in entries] == [
+        ("create", owner.id),
+        ("edit", owner.id),
+        ("submit", owner.id),
+        ("approve", operator.id),
+        ("close", owner.id),
+    ]
     assert entries[1].summary == "title"
 
 
@@ -192,7 +204,8 @@ def test_invalid_need_update_changes_nothing(session: Session) -> None:
     assert stored.budget_min == 50
     assert [e.action for e in history(session=session, entity="need", entity_id=need.id or 0)] == [
         "create",
-        "publish",
+        "submit",
+        "approve",
     ]
 
 
@@ -412,7 +425,8 @@ def test_result_lifecycle_with_audit(session: Session) -> None:
 
     results.update(session=session, result=result, changes=ResultUpdate(trl=6, price=120), user=researcher)
     results.publish(session=session, result=result, user=researcher)
-    results.close(session=session, result=result, user=researcher)
+    assert result.status == PostingStatus.pending and result.published_at is None
+    results.close(session=session, result=result, user=researcher)  # withdrawn while waiting
     session.flush()
     session.expire_all()
     stored = session.get(Result, result.id)
@@ -420,7 +434,7 @@ def test_result_lifecycle_with_audit(session: Session) -> None:
     assert (stored.trl, stored.price, stored.status) == (6, 120, PostingStatus.closed)
     assert stored.patent_numbers == ["ZL202110345678.9"]
     entries = history(session=session, entity="result", entity_id=result.id or 0)
-    assert [e.action for e in entries] == ["create", "edit", "publish", "close"]
+    assert [e.action for e in entries] == ["create", "edit", "submit", "close"]
     assert {e.actor_id for e in entries} == {researcher.id}
 
     draft = make_result(session, researcher, publish=False)
@@ -558,5 +572,12 @@ def test_audit_entries_carry_actor_and_entity(session: Session) -> None:
     rows = session.exec(
         select(AuditEntry).where(AuditEntry.entity_id == need.id, AuditEntry.entity == "need")
     ).all()
-    assert {(r.action, r.actor_id) for r in rows} == {("create", owner.id), ("publish", owner.id)}
+    approver = next(r.actor_id for r in rows if r.action == "approve")
+    assert approver is not None and approver != owner.id
+    assert session.get(User, approver).role == Role.operator  # type: ignore[union-attr]
+    assert [(r.action, r.actor_id) for r in sorted(rows, key=lambda r: r.id or 0)] == [
+        ("create", owner.id),
+        ("submit", owner.id),
+        ("approve", approver),
+    ]
     assert next(r for r in rows if r.action == "create").summary == need.title
