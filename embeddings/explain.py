@@ -30,6 +30,7 @@ _STOPWORD_TEXT = """
 项目 产品 系统 应用 方案 领域 国内 国外 较 高 低 好 多 少 大 小
 """
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+STOP_CHARS = re.compile("[的中及和与在对为了是将把被由从以于其该此并而且也都等或]")
 SENTENCE_END = re.compile(r"(?<=[。！？；;!?\n])")
 MAX_TERMS = 12
 MIN_IDF = 6.0  # jieba idf; below this a word is too common to be a reason
@@ -96,7 +97,7 @@ def terms(text: str) -> tuple[str, ...]:
     found = [t for t in LATIN.findall(norm) if len(t) > 1 and not t.replace(".", "").isdigit()]
     cjk_only = LATIN.sub(" ", norm)
     with _JIEBA_LOCK:
-        words = jieba.lcut(cjk_only)
+        words = jieba.lcut(cjk_only, HMM=False)  # no guessed 'new words' such as 散中
     found += [w for w in words if len(w) > 1 and re.fullmatch(r"[\u4e00-\u9fff]+", w)]
     found = [w for w in found if w not in STOPWORDS and (w.isascii() or _idf(w) >= MIN_IDF)]
     return tuple(dict.fromkeys(found))
@@ -116,11 +117,20 @@ def _phrases(a: str, b: str) -> set[str]:
         if hit and start is None:
             start = i
         if not hit and start is not None:
-            phrase = a[start : i + 1]
-            if len(phrase) >= 3 and phrase in b:
-                out.add(phrase)
+            for phrase in STOP_CHARS.split(a[start : i + 1]):
+                if len(phrase) >= 3 and phrase in b:
+                    out.update(_split_long(phrase))
             start = None
     return out
+
+
+def _split_long(phrase: str) -> list[str]:
+    """Long shared phrases read better as their words (plus unknown 3+-char runs)."""
+    if len(phrase) <= 6:
+        return [phrase]
+    with _JIEBA_LOCK:
+        words = jieba.lcut(phrase, HMM=True)
+    return [w for w in words if len(w) > 1 and w not in STOPWORDS]
 
 
 def shared_terms(a: str, b: str) -> list[str]:
@@ -135,7 +145,13 @@ def shared_terms(a: str, b: str) -> list[str]:
     for t in ranked:
         if not any(t in k or k in t for k in kept):
             kept.append(t)
-    return kept[:MAX_TERMS]
+    return [_original_case(t, a) for t in kept[:MAX_TERMS]]
+
+
+def _original_case(term: str, text: str) -> str:
+    """The term as first written in `text` (terms are matched lower-cased and NFKC-normalised)."""
+    at = text.lower().find(term)
+    return text[at : at + len(term)] if at >= 0 else term
 
 
 def _top_terms(text: str, exclude: set[str], n: int) -> list[str]:
