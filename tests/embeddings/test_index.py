@@ -39,7 +39,7 @@ def test_exact_search_remove_and_replace() -> None:
 
 
 def test_hnsw_above_threshold_has_high_recall() -> None:
-    ix, v = _filled(3000, ann_threshold=1000)
+    ix, _ = _filled(3000, ann_threshold=1000)
     assert ix.approximate
     q = _vecs(100, seed=1)
     _, got = ix.search(q, k=10)
