@@ -19,6 +19,8 @@ from backend.matching import api as matching_api
 from backend.matching.lifecycle import start_matching
 from backend.needs import api as needs_api
 from backend.needs import pages as needs_pages
+from backend.ops import pairing_api as ops_pairing_api
+from backend.ops import pairing_pages as ops_pairing_pages
 from backend.results import api as results_api
 from backend.results import pages as results_pages
 from backend.templating import STATIC_DIR, MessagePage, render
@@ -93,6 +95,8 @@ def create_app() -> FastAPI:
     app.add_exception_handler(Exception, _unexpected)
     for module in (accounts_api, needs_api, results_api, matching_api):
         app.include_router(module.router, prefix="/api")
+    app.include_router(ops_pairing_api.router, prefix="/api")
+    app.include_router(ops_pairing_pages.router)
     for module in (home_pages, accounts_pages, needs_pages, results_pages):
         app.include_router(module.router)
 

@@ -1,0 +1,438 @@
+"""The operators' pairing desk: the review queue, engine suggestions, and decisions with notices.
+
+Every status change goes through `pairings.service.transition` (one event, compare-and-set on
+`version`); this module adds what an operator needs around it: which pairings wait longest,
+a decision that names the version the operator saw, batches where each decision stands alone,
+and notifications to exactly the users a change concerns.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import case, exists
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from backend.accounts.models import Organisation, User
+from backend.db import utcnow
+from backend.errors import Conflict, DomainError, InvalidInput, NotFound
+from backend.matching.documents import need_document, result_document
+from backend.needs.models import Need
+from backend.notifications.service import notify
+from backend.pairings import service as pairings
+from backend.pairings.models import Pairing
+from backend.results.models import Result
+from backend.vocab import Confidentiality, PairingStatus, PostingStatus, Proposer, TechField
+from embeddings.engine import Match, MatchEngine
+
+S = PairingStatus
+
+# What the queue shows by default, in the order it needs attention.
+ATTENTION: tuple[S, ...] = (S.pending_review, S.interested, S.approved, S.negotiating)
+FILTERABLE: tuple[S, ...] = (S.pending_review, S.interested, S.suggested, S.approved, S.negotiating)
+BATCH_TARGETS = frozenset({S.approved, S.rejected})
+SUGGESTION_THRESHOLD = 60.0
+SUGGESTIONS_PER_NEED = 3
+SUGGESTED_NEEDS = 10
+QUEUE_LIMIT = 200
+
+
+def conflict_message(status: S) -> str:
+    """What the operator who lost a race reads."""
+    return f"该对接已被他人处理（当前状态：{status.label}），请刷新后再试"
+
+
+def operator_actions(status: S | str) -> list[S]:
+    """The statuses an operator may move a pairing in `status` to (from pairings.TRANSITIONS)."""
+    current = S(status)
+    return [to for (frm, to), roles in pairings.TRANSITIONS.items() if frm == current and "operator" in roles]
+
+
+def waiting_label(since: datetime, now: datetime | None = None) -> str:
+    """'等待 N 小时' under two days, else '等待 N 天'."""
+    now = now or utcnow()
+    if since.tzinfo is None:  # SQLite hands back naive UTC
+        since = since.replace(tzinfo=UTC)
+    hours = max(0, int((now - since).total_seconds() // 3600))
+    if hours < 1:
+        return "等待不足 1 小时"
+    return f"等待 {hours} 小时" if hours < 48 else f"等待 {hours // 24} 天"
+
+
+# --- the queue -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    status: S | None = None
+    field: TechField | None = None
+
+
+@dataclass
+class QueueItem:
+    """One pairing as the queue shows it to an operator."""
+
+    pairing: Pairing
+    need: Need
+    need_org: str
+    result: Result
+    result_org: str
+    proposer: str
+    waiting: str
+    reasons_for: list[str]
+    reasons_against: list[str]
+    shared_terms: list[str]
+    actions: list[S] = field(default_factory=list)
+
+    @property
+    def need_marker(self) -> str | None:
+        """保密 / 脱敏 as a label, None for a public need."""
+        level = Confidentiality(self.need.confidentiality)
+        return None if level == Confidentiality.public else level.label
+
+
+def _strings(value: Any) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def _org_name(session: Session, org_id: int) -> str:
+    org = session.get(Organisation, org_id)
+    return org.name if org else "（单位不存在）"
+
+
+def _proposer(session: Session, pairing: Pairing) -> str:
+    label = Proposer(pairing.proposed_by).label
+    who = session.get(User, pairing.proposed_by_user_id) if pairing.proposed_by_user_id else None
+    return f"{label} · {who.name}" if who else label
+
+
+def queue(*, session: Session, filters: QueueFilters, limit: int = QUEUE_LIMIT) -> list[QueueItem]:
+    """Pairings waiting for an operator: 待审核 first, then 意向, then follow-ups; oldest first."""
+    statuses = (filters.status,) if filters.status else ATTENTION
+    rank = case(
+        {s.value: i for i, s in enumerate(ATTENTION)}, value=col(Pairing.status), else_=len(ATTENTION)
+    )
+    stmt = (
+        select(Pairing, Need, Result)
+        .join(Need, col(Need.id) == col(Pairing.need_id))
+        .join(Result, col(Result.id) == col(Pairing.result_id))
+        .where(col(Pairing.status).in_(statuses))
+        .order_by(rank, col(Pairing.updated_at), col(Pairing.id))
+        .limit(limit)
+    )
+    if filters.field:
+        stmt = stmt.where((col(Need.field) == filters.field) | (col(Result.field) == filters.field))
+    now = utcnow()
+    items: list[QueueItem] = []
+    for pairing, need, result in session.exec(stmt):
+        ex = pairing.explanation or {}
+        items.append(
+            QueueItem(
+                pairing=pairing,
+                need=need,
+                need_org=_org_name(session, need.organisation_id),
+                result=result,
+                result_org=_org_name(session, result.organisation_id),
+                proposer=_proposer(session, pairing),
+                waiting=waiting_label(pairing.updated_at, now),
+                reasons_for=_strings(ex.get("reasons_for")),
+                reasons_against=_strings(ex.get("reasons_against")),
+                shared_terms=_strings(ex.get("shared_terms")),
+                actions=operator_actions(pairing.status),
+            )
+        )
+    return items
+
+
+# --- who hears about a change ----------------------------------------------------------------
+
+
+def _side_users(session: Session, pairing: Pairing, side: str) -> list[User]:
+    """The posting's owner and whoever of that side acted on this pairing."""
+    posting: Need | Result | None = (
+        session.get(Need, pairing.need_id) if side == "need" else session.get(Result, pairing.result_id)
+    )
+    users: list[User] = []
+    owner = session.get(User, posting.owner_id) if posting else None
+    if owner is not None:
+        users.append(owner)
+    for event in pairings.events(session=session, pairing=pairing):
+        actor = session.get(User, event.actor_id) if event.actor_id else None
+        if actor is not None and pairings.side_of(session=session, pairing=pairing, user=actor) == side:
+            users.append(actor)
+    return users
+
+
+def _asking_sides(session: Session, pairing: Pairing) -> set[str]:
+    """The sides that asked for this pairing: proposed it, or said they were interested."""
+    sides = {"need"} if pairing.proposed_by == Proposer.enterprise else set()
+    if pairing.proposed_by == Proposer.researcher:
+        sides.add("result")
+    for event in pairings.events(session=session, pairing=pairing):
+        if event.to_status in (S.interested, S.pending_review) and event.actor_id:
+            actor = session.get(User, event.actor_id)
+            side = pairings.side_of(session=session, pairing=pairing, user=actor) if actor else None
+            if side:
+                sides.add(side)
+    return sides
+
+
+def concerned_users(*, session: Session, pairing: Pairing, to: S) -> list[User]:
+    """Who hears about a move to `to`: the asking side(s) for a rejection, both sides otherwise."""
+    sides = _asking_sides(session, pairing) if to == S.rejected else {"need", "result"}
+    return [u for side in ("need", "result") if side in sides for u in _side_users(session, pairing, side)]
+
+
+_NOTICES: dict[S, str] = {
+    S.suggested: "平台为您推荐了一项对接：{pair}",
+    S.approved: "对接已获平台批准，双方联系方式已公开：{pair}",
+    S.rejected: "对接申请未获批准：{pair}",
+    S.negotiating: "对接已进入洽谈：{pair}",
+    S.signed: "对接已签约：{pair}",
+    S.closed: "对接已关闭：{pair}",
+}
+
+
+def _announce(session: Session, pairing: Pairing, to: S, actor: User, note: str) -> None:
+    need = session.get(Need, pairing.need_id)
+    result = session.get(Result, pairing.result_id)
+    pair = f"“{need.title if need else ''}” × “{result.title if result else ''}”"
+    body = f"处理意见：{note}" if note.strip() else ""
+    if to == S.signed and pairing.contract_amount is not None:
+        body = f"合同金额 {pairing.contract_amount:g} 万元，签约日期 {pairing.signed_on}。{body}"
+    users = [u for u in concerned_users(session=session, pairing=pairing, to=to) if u.id != actor.id]
+    notify(
+        session=session,
+        users=users,
+        kind=f"pairing_{to.value}",
+        title=_NOTICES[to].format(pair=pair),
+        body=body,
+        link=f"/pairings/{pairing.id}",
+    )
+
+
+# --- decisions -------------------------------------------------------------------------------
+
+
+def decide(
+    *,
+    session: Session,
+    pairing_id: int,
+    operator: User,
+    to: S,
+    note: str = "",
+    version: int | None = None,
+    contract_amount: float | None = None,
+    signed_on: date | None = None,
+) -> Pairing:
+    """One operator decision on the version the operator saw; notifies whom it concerns."""
+    pairing = session.get(Pairing, pairing_id)
+    if pairing is None:
+        raise NotFound("对接记录不存在")
+    if version is not None and version != pairing.version:
+        session.refresh(pairing)
+        if version != pairing.version:
+            raise Conflict(conflict_message(S(pairing.status)))
+    if to == S.signed:
+        _check_contract(contract_amount, signed_on)
+    pairings.transition(
+        session=session,
+        pairing=pairing,
+        user=operator,
+        to=to,
+        note=note.strip(),
+        expected_version=version,
+        contract_amount=contract_amount,
+        signed_on=signed_on,
+    )
+    _announce(session, pairing, to, operator, note.strip())
+    return pairing
+
+
+MAX_CONTRACT = 1_000_000  # 万元: 100 billion yuan is beyond any technology contract
+
+
+def _check_contract(amount: float | None, signed_on: date | None) -> None:
+    errors: list[dict[str, str]] = []
+    if amount is None:
+        errors.append({"field": "contract_amount", "label": "合同金额", "message": "请填写合同金额（万元）"})
+    elif not (0 < amount <= MAX_CONTRACT):
+        errors.append(
+            {
+                "field": "contract_amount",
+                "label": "合同金额",
+                "message": "合同金额应大于 0 且不超过 1000000 万元",
+            }
+        )
+    if signed_on is None:
+        errors.append({"field": "signed_on", "label": "签约日期", "message": "请填写签约日期"})
+    elif signed_on > utcnow().date() + timedelta(days=1):
+        errors.append({"field": "signed_on", "label": "签约日期", "message": "签约日期不能晚于今天"})
+    if errors:
+        raise InvalidInput("；".join(e["message"] for e in errors), detail=errors)
+
+
+@dataclass
+class BatchOutcome:
+    """What a batch did: each id decided, or skipped with the reason."""
+
+    to: S
+    done: list[int] = field(default_factory=list)
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+
+    def message(self) -> str:
+        parts = [f"已{self.to.label.removeprefix('已')} {len(self.done)} 项"]
+        if self.skipped:
+            ids = "、".join(f"#{i}" for i, _ in self.skipped)
+            parts.append(f"{len(self.skipped)} 项已被他人处理或无法变更，已跳过（{ids}）")
+        return "；".join(parts)
+
+
+def decide_batch(
+    *,
+    session: Session,
+    ids: list[int],
+    operator: User,
+    to: S,
+    note: str = "",
+    versions: dict[int, int] | None = None,
+) -> BatchOutcome:
+    """Decide several pairings; each stands alone, so one already decided does not stop the rest."""
+    if to not in BATCH_TARGETS:
+        raise InvalidInput("批量操作只能批准或拒绝")
+    if to in pairings.NEEDS_NOTE and not note.strip():
+        raise InvalidInput("请填写原因", detail=[{"field": "note", "label": "原因", "message": "请填写原因"}])
+    outcome = BatchOutcome(to=to)
+    for pairing_id in dict.fromkeys(ids):  # each id once, in the order given
+        try:
+            with session.begin_nested():  # a refused one leaves no trace; the others stand
+                decide(
+                    session=session,
+                    pairing_id=pairing_id,
+                    operator=operator,
+                    to=to,
+                    note=note,
+                    version=(versions or {}).get(pairing_id),
+                )
+        except DomainError as exc:
+            outcome.skipped.append((pairing_id, exc.message))
+        else:
+            outcome.done.append(pairing_id)
+    return outcome
+
+
+# --- engine suggestions and operator proposals -----------------------------------------------
+
+
+@dataclass
+class Suggestion:
+    result: Result
+    result_org: str
+    score: float
+    reasons_for: list[str]
+    reasons_against: list[str]
+
+
+@dataclass
+class NeedSuggestions:
+    need: Need
+    need_org: str
+    results: list[Suggestion]
+
+
+def unpaired_needs(*, session: Session, limit: int = SUGGESTED_NEEDS) -> list[Need]:
+    """Published needs that no pairing mentions yet, oldest first (they have waited longest)."""
+    paired = exists().where(col(Pairing.need_id) == col(Need.id))
+    stmt = (
+        select(Need)
+        .where(Need.status == PostingStatus.published, ~paired)
+        .order_by(col(Need.published_at), col(Need.id))
+        .limit(limit)
+    )
+    return list(session.exec(stmt))
+
+
+def _reasons(match: Match, verdict: str) -> list[str]:
+    return [f.reason for f in match.fit if f.verdict == verdict]
+
+
+def suggestions(
+    *,
+    session: Session,
+    engine: MatchEngine,
+    threshold: float = SUGGESTION_THRESHOLD,
+    per_need: int = SUGGESTIONS_PER_NEED,
+    limit: int = SUGGESTED_NEEDS,
+) -> list[NeedSuggestions]:
+    """For each unpaired published need, the engine's strongest results at or above `threshold`."""
+    out: list[NeedSuggestions] = []
+    for need in unpaired_needs(session=session, limit=limit):
+        picked: list[Suggestion] = []
+        for hit in engine.match_need(need=need_document(need), k=per_need * 3):
+            result = session.get(Result, hit.id)
+            if hit.score < threshold or result is None or result.status != PostingStatus.published:
+                continue
+            picked.append(
+                Suggestion(
+                    result=result,
+                    result_org=_org_name(session, result.organisation_id),
+                    score=hit.score,
+                    reasons_for=_reasons(hit, "for"),
+                    reasons_against=_reasons(hit, "against"),
+                )
+            )
+            if len(picked) == per_need:
+                break
+        if picked:
+            out.append(
+                NeedSuggestions(need=need, need_org=_org_name(session, need.organisation_id), results=picked)
+            )
+    return out
+
+
+def snapshot(*, engine: MatchEngine | None, need: Need, result: Result) -> tuple[float, dict[str, Any]]:
+    """The pair's score and explanation now, as the pairing keeps them."""
+    if engine is None:
+        return 0.0, {"engine": False, "notes": ["匹配引擎未启用，由平台运营人工撮合"]}
+    need_doc, result_doc = need_document(need), result_document(result)
+    hits = engine.match_need(need=need_doc, k=100)
+    hit = next((h for h in hits if h.id == result.id), None)
+    ex = engine.explain(need=need_doc, result=result_doc, related=False)
+    data: dict[str, Any] = {
+        "engine": True,
+        "reasons_for": list(ex.reasons_for),
+        "reasons_against": list(ex.reasons_against),
+        "notes": list(ex.notes),
+        "shared_terms": list(ex.shared_terms),
+        "need_sentence": ex.need_sentence.text if ex.need_sentence else None,
+        "result_sentence": ex.result_sentence.text if ex.result_sentence else None,
+    }
+    if hit is not None:
+        data["breakdown"] = {
+            "relevance": hit.breakdown.relevance,
+            "semantic": hit.breakdown.semantic,
+            "lexical": hit.breakdown.lexical,
+            "fit": dict(hit.breakdown.fit),
+        }
+    return (hit.score if hit else 0.0), data
+
+
+def propose(
+    *, session: Session, need_id: int, result_id: int, operator: User, engine: MatchEngine | None
+) -> Pairing:
+    """An operator pairs a need with a result (status 推荐); both sides are told."""
+    need = session.get(Need, need_id)
+    result = session.get(Result, result_id)
+    if need is None or result is None:
+        raise NotFound("需求或成果不存在")
+    score, explanation = snapshot(engine=engine, need=need, result=result)
+    try:
+        with session.begin_nested():
+            pairing = pairings.propose(
+                session=session, need=need, result=result, by=operator, score=score, explanation=explanation
+            )
+    except IntegrityError as exc:  # someone proposed the same pair in the same instant
+        raise Conflict("该需求与成果已有对接记录，请勿重复提交") from exc
+    _announce(session, pairing, S.suggested, operator, "")
+    return pairing
