@@ -210,6 +210,7 @@ def highlights(doc: Document, words: list[str], kind: Literal["shared", "related
 def best_sentence(doc: Document, other: str, *, lexical: LexicalIndex) -> Sentence | None:
     """The sentence of `doc` most similar (char n-gram TF-IDF) to the other side's text."""
     best: Sentence | None = None
+    target = lexical.text_vector(other)
     for section, text in doc.sections():
         if section == "keywords":
             continue
@@ -219,7 +220,7 @@ def best_sentence(doc: Document, other: str, *, lexical: LexicalIndex) -> Senten
             stripped = piece.strip()
             if len(stripped) < 4:
                 continue
-            score = lexical.similarity(stripped, other)
+            score = sum(w * target.get(c, 0.0) for c, w in lexical.text_vector(stripped).items())
             if best is None or score > best.score:
                 off = start + piece.index(stripped)
                 best = Sentence(section, off, off + len(stripped), stripped, round(score, 4))

@@ -215,10 +215,13 @@ class LexicalIndex:
         cols, vals = self._rows[doc_id]
         return float(sum(qmap.get(c, 0.0) * v for c, v in zip(cols.tolist(), vals.tolist(), strict=True)))
 
+    def text_vector(self, text: str) -> dict[int, float]:
+        """Normalised TF-IDF vector of any text under this index's idf, as {column: weight}."""
+        with self._lock:
+            cols, w = self._vector(self._weights(tokenize(text), grow=False))
+        return dict(zip(cols.tolist(), w.tolist(), strict=True))
+
     def similarity(self, a: str, b: str) -> float:
         """Cosine of two texts under this index's idf (for sentence matching)."""
-        with self._lock:
-            ca, wa = self._vector(self._weights(tokenize(a), grow=False))
-            cb, wb = self._vector(self._weights(tokenize(b), grow=False))
-        qmap = dict(zip(ca.tolist(), wa.tolist(), strict=True))
-        return float(sum(qmap.get(c, 0.0) * v for c, v in zip(cb.tolist(), wb.tolist(), strict=True)))
+        va, vb = self.text_vector(a), self.text_vector(b)
+        return sum(w * vb.get(c, 0.0) for c, w in va.items())
