@@ -13,12 +13,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.accounts import api as accounts_api
 from backend.accounts import pages as accounts_pages
+from backend.dashboard import api as dashboard_api
+from backend.dashboard import pages as dashboard_pages
 from backend.errors import DomainError, InvalidInput, NotAuthenticated
 from backend.home import pages as home_pages
 from backend.matching import api as matching_api
 from backend.matching.lifecycle import start_matching
 from backend.needs import api as needs_api
 from backend.needs import pages as needs_pages
+from backend.notifications import api as notifications_api
+from backend.notifications import pages as notifications_pages
 from backend.ops import pairing_api as ops_pairing_api
 from backend.ops import pairing_pages as ops_pairing_pages
 from backend.results import api as results_api
@@ -93,6 +97,10 @@ def create_app() -> FastAPI:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
+    for module in (dashboard_api, notifications_api):  # operators' dashboard; the bell's notifications
+        app.include_router(module.router, prefix="/api")
+    for module in (dashboard_pages, notifications_pages):
+        app.include_router(module.router)
     for module in (accounts_api, needs_api, results_api, matching_api):
         app.include_router(module.router, prefix="/api")
     app.include_router(ops_pairing_api.router, prefix="/api")

@@ -1,0 +1,1 @@
+"""The operators' dashboard: figures, charts, pages and CSV/JSON downloads."""
