@@ -31,7 +31,7 @@ class PairingOut(BaseModel):
 
     @classmethod
     def of(cls, pairing: Pairing) -> "PairingOut":
-        data = pairing.model_dump()
+        data = pairing.model_dump(warnings=False)  # statuses come back from the DB as plain strings
         return cls(**data, status_label=PairingStatus(pairing.status).label)
 
 
