@@ -25,10 +25,13 @@ from backend.notifications import api as notifications_api
 from backend.notifications import pages as notifications_pages
 from backend.ops import pairing_api as ops_pairing_api
 from backend.ops import pairing_pages as ops_pairing_pages
+from backend.pairings import api as pairings_api
+from backend.pairings import pages as pairings_pages
 from backend.results import api as results_api
 from backend.results import pages as results_pages
 from backend.templating import STATIC_DIR, MessagePage, render
 from backend.validation import field_errors
+from backend.workspace import pages as workspace_pages
 
 log = logging.getLogger("kematch")
 
@@ -105,6 +108,9 @@ def create_app() -> FastAPI:
         app.include_router(module.router, prefix="/api")
     app.include_router(ops_pairing_api.router, prefix="/api")
     app.include_router(ops_pairing_pages.router)
+    app.include_router(pairings_api.router, prefix="/api")  # interest, my pairings
+    for module in (pairings_pages, workspace_pages):  # pairing pages, /workspace
+        app.include_router(module.router)
     for module in (home_pages, accounts_pages, needs_pages, results_pages):
         app.include_router(module.router)
 

@@ -11,6 +11,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from backend import vocab
 from backend.config import get_settings
+from backend.highlight import highlight
 from backend.postings import modes_label
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "frontend" / "templates"
@@ -57,6 +58,7 @@ def _money(low: float | None, high: float | None = None, negotiable: bool = Fals
 
 
 env.filters.update(label=_label, modes=modes_label, money=_money)
+env.filters["highlight"] = highlight  # matched terms in <mark>, XSS-safe
 
 
 def _serializer() -> URLSafeSerializer:

@@ -15,6 +15,7 @@ from backend.deps import CsrfChecked, MaybeViewer, SessionDep, SignedIn
 from backend.errors import Conflict, InvalidInput, NotPermitted
 from backend.forms import FormState, parse, read_form
 from backend.home.pages import PER_PAGE, TRL_CHOICES, ListPage, parse_list_query
+from backend.matching import pages as match_pages
 from backend.needs import service
 from backend.needs.models import Need, NeedBase, NeedCreate, NeedPublic, NeedUpdate
 from backend.posting_service import can_edit, outcome
@@ -47,6 +48,7 @@ class NeedFormPage:
     need_id: int | None = None
     status: PostingStatus | None = None  # None while posting a new need
     trl_choices: list[tuple[int, str]] = field(default_factory=lambda: TRL_CHOICES)
+    preview: match_pages.MatchList | None = None  # 预览匹配: what the typed text would match
 
     @property
     def errors(self) -> dict[str, str]:
@@ -85,6 +87,29 @@ async def _posted(request: Request) -> tuple[dict[str, Any], str]:
     if data.get("trl_wanted") is None:
         data.pop("trl_wanted", None)  # nothing chosen: "required", not "enter an integer"
     return data, action
+
+
+def _preview(
+    request: Request, session: Session, user: User, page: NeedFormPage, current: Need | None
+) -> HTMLResponse:
+    """预览匹配: validate the form and show what it would match; nothing is saved."""
+    try:
+        clean = parse(NeedCreate, page.form.values)
+    except InvalidInput as exc:
+        page.form.fail(exc)
+        return render(request, "needs/form.html", page, status_code=422)
+    owner = current or user
+    draft = Need.model_validate(
+        clean,
+        update={
+            "id": current.id if current else 0,
+            "organisation_id": owner.organisation_id,
+            "owner_id": current.owner_id if current else user.id,
+            "status": PostingStatus.draft,
+        },
+    )  # never added to the session
+    page.preview = match_pages.preview_need(session=session, draft=draft, user=user)
+    return render(request, "needs/form.html", page)
 
 
 @router.get("/needs", response_class=HTMLResponse)
@@ -136,6 +161,8 @@ async def create_need(
     _ensure_poster(viewer.user)
     data, action = await _posted(request)
     page = NeedFormPage(title="发布技术需求", action="/needs/new", form=FormState(values=data))
+    if action == "preview":
+        return _preview(request, session, viewer.user, page, None)
     try:
         need = service.create(
             session=session, data=parse(NeedCreate, data), user=viewer.user, publish=action == "publish"
@@ -156,6 +183,7 @@ def need_detail(request: Request, need_id: int, session: SessionDep, viewer: May
         can_edit=user is not None and can_edit(kind=service.KIND, item=need, user=user),
         insider=service.is_insider(session=session, need=need, user=user),
     )
+    page.matches = match_pages.need_matches(session=session, need=need, user=user, can_edit=page.can_edit)
     return render(request, "needs/detail.html", page)
 
 
@@ -189,6 +217,8 @@ async def update_need(
         need_id=need.id,
         status=need.status,
     )
+    if action == "preview":
+        return _preview(request, session, viewer.user, page, need)
     publish = action == "publish" and need.status in (PostingStatus.draft, PostingStatus.returned)
     try:
         clean = parse(NeedCreate, data)

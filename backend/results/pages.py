@@ -13,6 +13,7 @@ from backend.deps import CsrfChecked, MaybeViewer, SessionDep, SignedIn
 from backend.errors import Conflict, InvalidInput, NotPermitted
 from backend.forms import FormState, parse, read_form
 from backend.home.pages import PER_PAGE, TRL_CHOICES, ListPage, parse_list_query
+from backend.matching import pages as match_pages
 from backend.posting_service import can_edit, outcome
 from backend.results import service
 from backend.results.models import Result, ResultBase, ResultCreate, ResultPublic, ResultUpdate
@@ -45,6 +46,7 @@ class ResultFormPage:
     result_id: int | None = None
     status: PostingStatus | None = None  # None while posting a new result
     trl_choices: list[tuple[int, str]] = field(default_factory=lambda: TRL_CHOICES)
+    preview: match_pages.MatchList | None = None  # 预览匹配: what the typed text would match
 
     @property
     def errors(self) -> dict[str, str]:
@@ -81,6 +83,29 @@ async def _posted(request: Request) -> tuple[dict[str, Any], str]:
     if data.get("trl") is None:
         data.pop("trl", None)  # nothing chosen: "required", not "enter an integer"
     return data, action
+
+
+def _preview(
+    request: Request, session: Session, user: User, page: ResultFormPage, current: Result | None
+) -> HTMLResponse:
+    """预览匹配: validate the form and show what it would match; nothing is saved."""
+    try:
+        clean = parse(ResultCreate, page.form.values)
+    except InvalidInput as exc:
+        page.form.fail(exc)
+        return render(request, "results/form.html", page, status_code=422)
+    owner = current or user
+    draft = Result.model_validate(
+        clean,
+        update={
+            "id": current.id if current else 0,
+            "organisation_id": owner.organisation_id,
+            "owner_id": current.owner_id if current else user.id,
+            "status": PostingStatus.draft,
+        },
+    )  # never added to the session
+    page.preview = match_pages.preview_result(session=session, draft=draft, user=user)
+    return render(request, "results/form.html", page)
 
 
 @router.get("/results", response_class=HTMLResponse)
@@ -131,6 +156,8 @@ async def create_result(
     _ensure_poster(viewer.user)
     data, action = await _posted(request)
     page = ResultFormPage(title="发布科技成果", action="/results/new", form=FormState(values=data))
+    if action == "preview":
+        return _preview(request, session, viewer.user, page, None)
     try:
         result = service.create(
             session=session, data=parse(ResultCreate, data), user=viewer.user, publish=action == "publish"
@@ -150,6 +177,9 @@ def result_detail(request: Request, result_id: int, session: SessionDep, viewer:
         result=service.public_view(session=session, result=result, user=user),
         can_edit=user is not None and can_edit(kind=service.KIND, item=result, user=user),
         insider=service.is_insider(session=session, result=result, user=user),
+    )
+    page.matches = match_pages.result_matches(
+        session=session, result=result, user=user, can_edit=page.can_edit
     )
     return render(request, "results/detail.html", page)
 
@@ -184,6 +214,8 @@ async def update_result(
         result_id=result.id,
         status=result.status,
     )
+    if action == "preview":
+        return _preview(request, session, viewer.user, page, result)
     publish = action == "publish" and result.status in (PostingStatus.draft, PostingStatus.returned)
     try:
         clean = parse(ResultCreate, data)

@@ -1,0 +1,369 @@
+"""Match sections of pages: cards with score breakdown, highlights and reasons; pair snapshots.
+
+The matching service decides what a viewer may see; this module shapes it for templates
+(`matching/_card.html`) and adds, for the parties, where each pair stands in a pairing.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlmodel import Session, col, select
+
+from backend.accounts.models import User
+from backend.highlight import shift_spans
+from backend.matching import service as matching
+from backend.matching.documents import need_document, result_document
+from backend.matching.lifecycle import matching_engine
+from backend.needs import service as needs
+from backend.needs.models import Need
+from backend.pairings import service as pairings
+from backend.pairings.models import Pairing, PairingEvent
+from backend.results import service as results
+from backend.results.models import Result
+from backend.vocab import TRL_LABELS, PairingStatus, PostingStatus, Role
+from embeddings.explain import shared_terms
+from embeddings.fit import Filters, assess
+
+ASPECT_LABELS = {"field": "领域", "trl": "成熟度", "mode": "合作方式", "region": "地区", "budget": "预算"}
+PREVIEWED = (PostingStatus.draft, PostingStatus.pending, PostingStatus.returned)
+SNAPSHOT_K = 200  # how deep to look for a pair's own score before widening
+
+
+@dataclass
+class Segment:
+    """One part of a score: its label, signed points and width on the 0–100 bar."""
+
+    label: str
+    points: float
+    kind: Literal["semantic", "lexical", "plus", "minus"]
+    width: float = 0.0
+    left: float = 0.0
+
+
+@dataclass
+class Quote:
+    """A best-matching sentence with the spans to highlight in it."""
+
+    text: str
+    spans: list[dict[str, Any]]
+
+
+@dataclass
+class PairState:
+    """Where a shown pair stands for a viewer who owns one side of it."""
+
+    need_id: int
+    result_id: int
+    pairing_id: int | None = None
+    status: PairingStatus | None = None
+    action: Literal["express", "confirm"] | None = None
+
+
+@dataclass
+class MatchCard:
+    """One ranked counterpart as a match card shows it."""
+
+    side: Literal["need", "result"]  # the counterpart's side
+    id: int
+    title: str
+    url: str
+    field: str
+    region: str
+    organisation_name: str | None
+    result_trl: int
+    trl_wanted: int
+    score: float
+    segments: list[Segment]
+    shared_terms: list[str]
+    related_terms: list[tuple[str, str]]
+    need_quote: Quote | None
+    result_quote: Quote | None
+    reasons_for: list[str]
+    reasons_against: list[str]
+    notes: list[str]
+    pair: PairState | None = None
+
+    @property
+    def trl_gap(self) -> int:
+        """How many levels the result is below what the need wants (0 if it reaches it)."""
+        return max(0, self.trl_wanted - self.result_trl)
+
+    @property
+    def trl_text(self) -> str:
+        return f"TRL {self.result_trl}（{TRL_LABELS[self.result_trl]}）"
+
+
+class MatchList(list[MatchCard]):
+    """The cards of a match section; `off` when matching is switched off, `preview` for unpublished text."""
+
+    def __init__(self, cards: list[MatchCard] | None = None, *, off: bool = False, preview: bool = False):
+        super().__init__(cards or [])
+        self.off, self.preview = off, preview
+
+
+def segments(*, semantic: float, lexical: float, fit: dict[str, float]) -> list[Segment]:
+    """The score's parts, laid out on a 0–100 bar: gains stacked, losses hatched over their end."""
+    parts = [Segment("语义相关", semantic, "semantic"), Segment("关键词重合", lexical, "lexical")]
+    parts += [Segment(ASPECT_LABELS.get(a, a), p, "plus" if p > 0 else "minus") for a, p in fit.items() if p]
+    gains = sum(p.points for p in parts if p.points > 0)
+    scale = 100.0 / gains if gains > 100 else 1.0
+    x = 0.0
+    for p in parts:
+        if p.points > 0:
+            p.left, p.width = x, round(p.points * scale, 2)
+            x += p.width
+    for p in parts:
+        if p.points < 0:
+            p.width = round(min(-p.points * scale, x), 2)
+            p.left = round(x - p.width, 2)
+            x -= p.width
+    return parts
+
+
+def _quote(sentence: dict[str, Any] | None, spans: list[dict[str, Any]]) -> Quote | None:
+    if not sentence:
+        return None
+    where = {"section": sentence["section"], "start": sentence["start"], "end": sentence["end"]}
+    return Quote(sentence["text"], shift_spans(spans, **where))
+
+
+def _card(view: matching.MatchView, *, side: Literal["need", "result"], trl: tuple[int, int]) -> MatchCard:
+    other: Any = view.result if isinstance(view, matching.ResultMatch) else view.need  # type: ignore[attr-defined]
+    return MatchCard(
+        side=side,
+        id=other.id,
+        title=other.title,
+        url=f"/{side}s/{other.id}",
+        field=str(other.field),
+        region=other.region,
+        organisation_name=other.organisation_name,
+        result_trl=trl[0],
+        trl_wanted=trl[1],
+        score=round(view.score),
+        segments=segments(semantic=view.semantic, lexical=view.lexical, fit=view.fit_points),
+        shared_terms=view.shared_terms,
+        related_terms=[(t["need_term"], t["result_term"]) for t in view.related_terms],
+        need_quote=_quote(view.need_sentence, view.need_highlights),
+        result_quote=_quote(view.result_sentence, view.result_highlights),
+        reasons_for=view.reasons_for,
+        reasons_against=view.reasons_against,
+        notes=view.notes,
+    )
+
+
+def _own_side(need: Need, result: Result, user: User | None) -> str | None:
+    if user is None:
+        return None
+    if user.role == Role.enterprise and need.organisation_id == user.organisation_id:
+        return "need"
+    if user.role == Role.researcher and result.organisation_id == user.organisation_id:
+        return "result"
+    return None
+
+
+def asker_side(*, session: Session, pairing: Pairing) -> str | None:
+    """The side whose interest opened the pairing's 意向 step, if any."""
+    first = session.exec(
+        select(PairingEvent)
+        .where(PairingEvent.pairing_id == pairing.id, PairingEvent.to_status == PairingStatus.interested)
+        .order_by(col(PairingEvent.id))
+    ).first()
+    asker = session.get(User, first.actor_id) if first and first.actor_id else None
+    return pairings.side_of(session=session, pairing=pairing, user=asker) if asker else None
+
+
+def pair_state(*, session: Session, need: Need, result: Result, user: User | None) -> PairState | None:
+    """For a viewer owning one side: the pairing's status and what they can do next; else None."""
+    mine = _own_side(need, result, user)
+    if mine is None or need.status != PostingStatus.published or result.status != PostingStatus.published:
+        return None
+    assert need.id is not None and result.id is not None
+    state = PairState(need_id=need.id, result_id=result.id)
+    pairing = pairings.find(session=session, need_id=need.id, result_id=result.id)
+    if pairing is None:
+        state.action = "express"
+        return state
+    state.pairing_id, state.status = pairing.id, PairingStatus(pairing.status)
+    if state.status == PairingStatus.suggested:
+        state.action = "express"
+    elif state.status == PairingStatus.interested and asker_side(session=session, pairing=pairing) != mine:
+        state.action = "confirm"
+    return state
+
+
+def _cards_for_need(session: Session, need: Need, user: User | None, k: int, live: bool) -> MatchList:
+    views = matching.results_for_need(session=session, need=need, user=user, k=k)
+    cards = MatchList(preview=not live)
+    for v in views:
+        card = _card(v, side="result", trl=(v.result.trl, need.trl_wanted))
+        if live:
+            result = session.get(Result, v.result.id)
+            card.pair = pair_state(session=session, need=need, result=result, user=user) if result else None
+        cards.append(card)
+    return cards
+
+
+def _cards_for_result(session: Session, result: Result, user: User | None, k: int, live: bool) -> MatchList:
+    views = matching.needs_for_result(session=session, result=result, user=user, k=k)
+    cards = MatchList(preview=not live)
+    for v in views:
+        card = _card(v, side="need", trl=(result.trl, v.need.trl_wanted))
+        if live:
+            need = session.get(Need, v.need.id)
+            card.pair = pair_state(session=session, need=need, result=result, user=user) if need else None
+        cards.append(card)
+    return cards
+
+
+def _shown(item: Any, can_edit: bool) -> bool | None:
+    """True: live matches; False: a preview for its editors; None: no section (closed, or not theirs)."""
+    if item.status == PostingStatus.published:
+        return True
+    return False if can_edit and item.status in PREVIEWED else None
+
+
+def need_matches(
+    *, session: Session, need: Need, user: User | None, can_edit: bool, k: int = 10
+) -> MatchList | None:
+    """The match section of a need's page (the page already checked that `user` may see the need)."""
+    live = _shown(need, can_edit)
+    if live is None:
+        return None
+    if matching_engine() is None:
+        return MatchList(off=True)
+    return _cards_for_need(session, need, user, k, live)
+
+
+def result_matches(
+    *, session: Session, result: Result, user: User | None, can_edit: bool, k: int = 10
+) -> MatchList | None:
+    """The match section of a result's page (the page already checked that `user` may see it)."""
+    live = _shown(result, can_edit)
+    if live is None:
+        return None
+    if matching_engine() is None:
+        return MatchList(off=True)
+    return _cards_for_result(session, result, user, k, live)
+
+
+def preview_need(*, session: Session, draft: Need, user: User, k: int = 10) -> MatchList:
+    """Matches a need would get with the typed text; `draft` is never added to the session."""
+    if matching_engine() is None:
+        return MatchList(off=True, preview=True)
+    return _cards_for_need(session, draft, user, k, live=False)
+
+
+def preview_result(*, session: Session, draft: Result, user: User, k: int = 10) -> MatchList:
+    """Matches a result would get with the typed text; `draft` is never added to the session."""
+    if matching_engine() is None:
+        return MatchList(off=True, preview=True)
+    return _cards_for_result(session, draft, user, k, live=False)
+
+
+def _quote_dict(sentence: Any, spans: list[Any]) -> dict[str, Any] | None:
+    if sentence is None:
+        return None
+    rel = [
+        {"start": s.start - sentence.start, "end": s.end - sentence.start, "kind": s.kind}
+        for s in spans
+        if s.section == sentence.section and s.start >= sentence.start and s.end <= sentence.end
+    ]
+    return {"text": sentence.text, "spans": rel}
+
+
+def pair_snapshot(*, session: Session, need: Need, result: Result) -> tuple[float, dict[str, Any]]:
+    """The pair's score (as the need's ranking gives it) and a JSON-ready explanation, for a pairing."""
+    nd, rd = need_document(need), result_document(result)
+    engine = matching_engine()
+    if engine is None:  # matching off: the structured fit and shared words still say something
+        fit = assess(nd.profile, rd.profile)
+        return 0.0, {
+            "engine": False,
+            "shared_terms": shared_terms(nd.text, rd.text),
+            "reasons_for": [f.reason for f in fit if f.verdict == "for"],
+            "reasons_against": [f.reason for f in fit if f.verdict == "against"],
+            "notes": [f.reason for f in fit if f.verdict == "neutral"],
+        }
+    hits = engine.match_need(need=nd, k=SNAPSHOT_K)
+    hit = next((h for h in hits if h.id == result.id), None)
+    if hit is None:  # deep in the ranking: filters make the engine look ten times wider
+        narrow = Filters(fields=frozenset({str(result.field)}), regions=frozenset({result.region}))
+        hit = next(
+            (h for h in engine.match_need(need=nd, k=10 * SNAPSHOT_K, filters=narrow) if h.id == result.id),
+            None,
+        )
+    ex = engine.explain(need=nd, result=rd)
+    score = hit.score if hit else 0.0
+    return score, {
+        "engine": True,
+        "score": score,
+        "semantic": hit.breakdown.semantic if hit else 0.0,
+        "lexical": hit.breakdown.lexical if hit else 0.0,
+        "fit_points": dict(hit.breakdown.fit) if hit else {},
+        "shared_terms": list(ex.shared_terms),
+        "related_terms": [[t.need_term, t.result_term] for t in ex.related_terms],
+        "reasons_for": list(ex.reasons_for),
+        "reasons_against": list(ex.reasons_against),
+        "notes": list(ex.notes),
+        "need_sentence": _quote_dict(ex.need_sentence, ex.need_highlights),
+        "result_sentence": _quote_dict(ex.result_sentence, ex.result_highlights),
+    }
+
+
+@dataclass
+class BriefMatch:
+    """A match in a short list (the workspace): score, title, link, whether it is new."""
+
+    score: float
+    title: str
+    url: str
+    new: bool
+
+
+@dataclass
+class BriefMatches:
+    top: list[BriefMatch] = field(default_factory=list)
+    new_count: int = 0
+
+
+def brief_matches(
+    *, session: Session, item: Need | Result, user: User, since: datetime | None, k: int = 10, show: int = 3
+) -> BriefMatches:
+    """Top matches without explanations (cheap), and how many were published after `since`."""
+    engine = matching_engine()
+    out = BriefMatches()
+    if engine is None or item.status != PostingStatus.published:
+        return out
+    if isinstance(item, Need):
+        hits = engine.match_need(need=need_document(item), k=k * matching.OVERFETCH)
+    else:
+        hits = engine.match_result(result=result_document(item), k=k * matching.OVERFETCH)
+    for hit in hits:
+        other: Any = session.get(Result if isinstance(item, Need) else Need, hit.id)
+        if other is None or not _visible(session, other, user):
+            continue
+        new = (
+            since is not None
+            and other.published_at is not None
+            and _aware(other.published_at) > _aware(since)
+        )
+        out.new_count += int(new)
+        if len(out.top) < show:
+            url = f"/{'results' if isinstance(item, Need) else 'needs'}/{other.id}"
+            out.top.append(BriefMatch(round(hit.score), other.title, url, new))
+        k -= 1
+        if k == 0:
+            break
+    return out
+
+
+def _visible(session: Session, other: Need | Result, user: User) -> bool:
+    if isinstance(other, Need):
+        return needs.can_view(session=session, need=other, user=user)
+    return results.can_view(session=session, result=other, user=user)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands datetimes back naive; they are UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

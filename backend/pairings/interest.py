@@ -1,0 +1,124 @@
+"""A party's interest in a need/result pair, as pages and the API record it, with its notifications.
+
+`pairings.service.express_interest` owns the state machine; this adds what the web layer
+needs around it: visibility checks, the score snapshot, who is told, and what each viewer
+may read of a pairing whose need is 保密.
+"""
+
+from typing import Any
+
+from sqlmodel import Session, select
+
+from backend.accounts.models import User
+from backend.errors import InvalidInput, NotFound, NotPermitted
+from backend.matching.pages import pair_snapshot
+from backend.needs import service as needs
+from backend.needs.models import Need
+from backend.notifications.service import notify
+from backend.pairings import service as pairings
+from backend.pairings.models import Pairing
+from backend.results import service as results
+from backend.results.models import Result
+from backend.vocab import Confidentiality, PairingStatus, Role
+
+MAX_MESSAGE = 500
+
+
+def own_side(*, need: Need, result: Result, user: User) -> str | None:
+    """'need' or 'result' when `user` may speak for that side of the pair."""
+    if user.role == Role.enterprise and need.organisation_id == user.organisation_id:
+        return "need"
+    if user.role == Role.researcher and result.organisation_id == user.organisation_id:
+        return "result"
+    return None
+
+
+def party_users(*, session: Session, need: Need, result: Result, side: str) -> list[User]:
+    """The active users who speak for one side: the need's enterprise or the result's researchers."""
+    org, role = (
+        (need.organisation_id, Role.enterprise)
+        if side == "need"
+        else (result.organisation_id, Role.researcher)
+    )
+    stmt = select(User).where(User.organisation_id == org, User.role == role, User.is_active == True)  # noqa: E712
+    return list(session.exec(stmt))
+
+
+def operators(*, session: Session) -> list[User]:
+    """Every active operator."""
+    return list(session.exec(select(User).where(User.role == Role.operator, User.is_active == True)))  # noqa: E712
+
+
+def express(*, session: Session, need_id: int, result_id: int, user: User, message: str) -> Pairing:
+    """Record `user`'s interest (a new 意向, or confirming the other side's → 待审核) and notify."""
+    need, result = session.get(Need, need_id), session.get(Result, result_id)
+    if need is None or result is None:
+        raise NotFound("需求或成果不存在")
+    side = own_side(need=need, result=result, user=user)
+    existing = pairings.find(session=session, need_id=need_id, result_id=result_id)
+    if side is None:
+        raise NotPermitted("只有需求方企业或成果方团队可以表达对接意向")
+    visible = needs.can_view(session=session, need=need, user=user) and results.can_view(
+        session=session, result=result, user=user
+    )
+    if existing is None and not visible:
+        raise NotFound("需求或成果不存在")
+    message = message.strip()
+    if len(message) > MAX_MESSAGE:
+        raise InvalidInput(
+            f"留言不能超过 {MAX_MESSAGE} 字",
+            detail=[{"field": "message", "label": "留言", "message": f"不能超过 {MAX_MESSAGE} 字"}],
+        )
+    score, explanation = (
+        (existing.score, existing.explanation)
+        if existing
+        else pair_snapshot(session=session, need=need, result=result)
+    )
+    pairing = pairings.express_interest(
+        session=session,
+        need=need,
+        result=result,
+        user=user,
+        note=message,
+        score=score,
+        explanation=explanation,
+    )
+    _tell(session=session, pairing=pairing, need=need, result=result, side=side, message=message)
+    return pairing
+
+
+def _tell(*, session: Session, pairing: Pairing, need: Need, result: Result, side: str, message: str) -> None:
+    other = "result" if side == "need" else "need"
+    link = f"/pairings/{pairing.id}"
+    named_need = f"需求“{need.title}”" if need.confidentiality != Confidentiality.secret else "一项保密需求"
+    body = f"留言：{message}" if message else ""
+    if pairing.status == PairingStatus.interested:
+        title = (
+            f"{named_need}的企业对您的成果“{result.title}”表达了对接意向"
+            if side == "need"
+            else f"成果“{result.title}”的团队对您的需求“{need.title}”表达了对接意向"
+        )
+        kind, ops_title = "interest_received", f"新的对接意向：{need.title} × {result.title}"
+    else:
+        title = f"对方也有对接意向：{need.title if other == 'need' else result.title}，等待平台审核"
+        kind, ops_title = "interest_confirmed", f"对接待审核：{need.title} × {result.title}"
+    users = party_users(session=session, need=need, result=result, side=other)
+    notify(session=session, users=users, kind=kind, title=title, body=body, link=link)
+    notify(
+        session=session, users=operators(session=session), kind="pairing_pending", title=ops_title, link=link
+    )
+
+
+def need_hidden(*, session: Session, pairing: Pairing, user: User) -> bool:
+    """Whether `user` may not read the pairing's need (a 保密 need before approval)."""
+    need = session.get(Need, pairing.need_id)
+    return need is None or not needs.can_view(session=session, need=need, user=user)
+
+
+def visible_explanation(*, session: Session, pairing: Pairing, user: User) -> dict[str, Any]:
+    """The snapshot as `user` may read it: a hidden need's words and sentence are left out."""
+    data = dict(pairing.explanation or {})
+    if need_hidden(session=session, pairing=pairing, user=user):
+        for key in ("need_sentence", "shared_terms", "related_terms"):
+            data.pop(key, None)
+    return data

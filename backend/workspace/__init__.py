@@ -1,0 +1,1 @@
+"""The workspace of enterprises and researchers: their postings, matches and pairings."""
