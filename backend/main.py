@@ -30,6 +30,8 @@ from backend.pairings import pages as pairings_pages
 from backend.results import api as results_api
 from backend.results import pages as results_pages
 from backend.templating import STATIC_DIR, MessagePage, render
+from backend.transfer import api as transfer_api
+from backend.transfer import pages as transfer_pages
 from backend.validation import field_errors
 from backend.workspace import pages as workspace_pages
 
@@ -104,14 +106,14 @@ def create_app() -> FastAPI:
         app.include_router(module.router, prefix="/api")
     for module in (dashboard_pages, notifications_pages):
         app.include_router(module.router)
-    for module in (accounts_api, needs_api, results_api, matching_api):
+    for module in (accounts_api, needs_api, results_api, matching_api, transfer_api):
         app.include_router(module.router, prefix="/api")
     app.include_router(ops_pairing_api.router, prefix="/api")
     app.include_router(ops_pairing_pages.router)
     app.include_router(pairings_api.router, prefix="/api")  # interest, my pairings
     for module in (pairings_pages, workspace_pages):  # pairing pages, /workspace
         app.include_router(module.router)
-    for module in (home_pages, accounts_pages, needs_pages, results_pages):
+    for module in (home_pages, accounts_pages, needs_pages, results_pages, transfer_pages):
         app.include_router(module.router)
 
     @app.get("/healthz", tags=["system"])

@@ -6,9 +6,11 @@ from backend.needs.models import Need
 from backend.notifications.models import Notification
 from backend.pairings.models import Pairing, PairingEvent
 from backend.results.models import Result
+from backend.transfer.models import ImportJob
 
 __all__ = [
     "AuditEntry",
+    "ImportJob",
     "Need",
     "Notification",
     "Organisation",

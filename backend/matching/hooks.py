@@ -33,6 +33,13 @@ def queue_index_update(*, session: Session, side: str, item_id: int) -> None:
     session.info.setdefault(_PENDING, set()).add((side, item_id))
 
 
+def drop_queued_updates(*, session: Session, side: str, item_ids: list[int]) -> None:
+    """Forget queued updates of these postings: a bulk import indexes them itself, in one batch."""
+    pending = session.info.get(_PENDING)
+    if pending:
+        pending.difference_update((side, i) for i in item_ids)
+
+
 def document_if_listed(session: Any, side: str, item_id: int) -> Document | None:
     """The engine document of a published posting; None if it is gone, a draft or closed."""
     from backend.needs.models import Need

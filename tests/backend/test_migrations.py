@@ -25,6 +25,7 @@ EXPECTED_TABLES = {
     "pairing_event",
     "audit_entry",
     "notification",
+    "import_job",
 }
 
 

@@ -1,0 +1,79 @@
+"""Import jobs: one uploaded file being validated and stored, with its progress and report."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, String
+from sqlmodel import Field, SQLModel
+
+from backend.db import utcnow
+
+
+class ImportJob(SQLModel, table=True):
+    __tablename__ = "import_job"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=10)  # needs | results
+    filename: str = Field(default="", max_length=255)
+    policy: str = Field(max_length=20)  # all_or_nothing | valid_only
+    publish: bool = False
+    actor_id: int = Field(foreign_key="user.id", index=True)
+    owner_id: int = Field(foreign_key="user.id")
+    # Set once known; a new organisation is created only with the first stored row.
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
+    new_org: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    status: str = Field(default="queued", max_length=20, sa_type=String(20))
+    total: int = 0
+    processed: int = 0
+    imported: int = 0
+    invalid: int = 0
+    skipped: int = 0  # 【示例】 rows
+    errors: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    created_ids: list[int] = Field(default_factory=list, sa_type=JSON)
+    ignored_headers: list[str] = Field(default_factory=list, sa_type=JSON)
+    message: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+
+
+STATUS_LABELS = {
+    "queued": "排队中",
+    "running": "校验中",
+    "importing": "写入中",
+    "done": "已完成",
+    "failed": "已中断",
+}
+
+
+class ImportJobPublic(SQLModel):
+    """An import job's progress and report, as the API and the result page show it."""
+
+    id: int
+    kind: str
+    filename: str
+    policy: str
+    publish: bool
+    organisation_id: int | None
+    owner_id: int
+    status: str
+    status_label: str
+    finished: bool
+    total: int
+    processed: int
+    imported: int
+    invalid: int
+    skipped: int
+    errors: list[dict[str, Any]]
+    created_ids: list[int]
+    ignored_headers: list[str]
+    message: str
+    created_at: datetime
+    finished_at: datetime | None
+
+    @classmethod
+    def of(cls, job: ImportJob) -> "ImportJobPublic":
+        data = job.model_dump()
+        data["status_label"] = STATUS_LABELS.get(job.status, job.status)
+        data["finished"] = job.status in ("done", "failed")
+        return cls.model_validate(data)

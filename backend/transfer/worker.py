@@ -1,0 +1,197 @@
+"""Running an import job in the background, in chunks, so the result page can show progress.
+
+"仅导入有效行": each chunk of rows is one transaction, together with the job's progress and
+errors, so at every moment the database holds exactly what the job's report says.
+"全部成功才导入": every row is validated first; only if none has an error are all rows
+stored in one transaction. New postings are indexed in one batch after the import.
+"""
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
+
+from pydantic import BaseModel
+from sqlmodel import Session
+
+from backend.accounts.models import Organisation, User
+from backend.db import get_engine, utcnow
+from backend.matching.hooks import drop_queued_updates
+from backend.matching.lifecycle import listed_documents, matching_engine
+from backend.needs import service as needs
+from backend.needs.models import NeedCreate
+from backend.results import service as results
+from backend.results.models import ResultCreate
+from backend.transfer.importer import Checked, check_row
+from backend.transfer.models import ImportJob
+from backend.transfer.reader import Row
+
+log = logging.getLogger("kematch.transfer")
+CHUNK = 200
+Scope = Callable[[], AbstractContextManager[Session]]
+Runner = Callable[[int, list[Row]], None]
+
+
+@contextmanager
+def own_session() -> Iterator[Session]:
+    """A transaction of the worker's own: committed on success, rolled back on error."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        yield session
+        session.commit()
+
+
+def start_in_thread(job_id: int, rows: list[Row]) -> None:
+    """The default runner: the job runs beside the web requests."""
+    thread = threading.Thread(
+        target=run_job, kwargs={"job_id": job_id, "rows": rows, "scope": own_session}, daemon=True
+    )
+    thread.start()
+
+
+def job_runner() -> Runner:
+    """Dependency: how submitted jobs are run (tests run them inline in their transaction)."""
+    return start_in_thread
+
+
+def _chunks(rows: list[Row]) -> Iterator[list[Row]]:
+    for start in range(0, len(rows), CHUNK):
+        yield rows[start : start + CHUNK]
+
+
+def _organisation_id(session: Session, job: ImportJob) -> int:
+    if job.organisation_id is None:
+        spec: dict[str, Any] = job.new_org or {}
+        org = Organisation(name=spec["name"], kind=spec["kind"], region=spec["region"])
+        session.add(org)
+        session.flush()
+        job.organisation_id = org.id
+    assert job.organisation_id is not None
+    return job.organisation_id
+
+
+def _store(session: Session, job: ImportJob, models: list[BaseModel]) -> list[int]:
+    """Create the postings (audited by the services) owned by the job's organisation and owner."""
+    if not models:
+        return []
+    actor, owner = session.get(User, job.actor_id), session.get(User, job.owner_id)
+    assert actor is not None and owner is not None
+    org_id = _organisation_id(session, job)
+    ids: list[int] = []
+    for model in models:
+        item: Any
+        if isinstance(model, NeedCreate):
+            item = needs.create(session=session, data=model, user=actor, publish=job.publish)
+        else:
+            assert isinstance(model, ResultCreate)
+            item = results.create(session=session, data=model, user=actor, publish=job.publish)
+        item.organisation_id, item.owner_id = org_id, owner.id
+        session.add(item)
+        ids.append(item.id)
+    session.flush()
+    drop_queued_updates(session=session, side="need" if job.kind == "needs" else "result", item_ids=ids)
+    return ids
+
+
+def _record(job: ImportJob, checked: list[Checked], ids: list[int]) -> None:
+    job.processed += len(checked)
+    job.skipped += sum(c.example for c in checked)
+    bad = [c for c in checked if c.errors]
+    job.invalid += len(bad)
+    job.errors = job.errors + [e for c in bad for e in c.errors]
+    job.imported += len(ids)
+    job.created_ids = job.created_ids + ids
+    job.updated_at = utcnow()
+
+
+def _valid_only(job_id: int, rows: list[Row], scope: Scope) -> None:
+    for chunk in _chunks(rows):
+        with scope() as session:
+            job = session.get(ImportJob, job_id)
+            assert job is not None
+            checked = [check_row(job.kind, r) for r in chunk]
+            ids = _store(session, job, [c.model for c in checked if c.model is not None])
+            _record(job, checked, ids)
+            session.add(job)
+
+
+def _all_or_nothing(job_id: int, rows: list[Row], scope: Scope) -> None:
+    good: list[BaseModel] = []
+    for chunk in _chunks(rows):
+        with scope() as session:
+            job = session.get(ImportJob, job_id)
+            assert job is not None
+            checked = [check_row(job.kind, r) for r in chunk]
+            good += [c.model for c in checked if c.model is not None]
+            _record(job, checked, [])
+            session.add(job)
+    with scope() as session:
+        job = session.get(ImportJob, job_id)
+        assert job is not None
+        if job.invalid == 0:
+            job.status = "importing"
+            session.add(job)
+    with scope() as session:
+        job = session.get(ImportJob, job_id)
+        assert job is not None
+        if job.invalid == 0:
+            ids = _store(session, job, good)
+            job.imported, job.created_ids = len(ids), ids
+            session.add(job)
+
+
+def _summary(job: ImportJob) -> str:
+    text = f"共 {job.total} 行：导入 {job.imported} 行，有误 {job.invalid} 行"
+    if job.skipped:
+        text += f"，跳过示例行 {job.skipped} 行"
+    if job.policy == "all_or_nothing" and job.invalid:
+        text += "。按“全部成功才导入”，未导入任何数据；请修改后重新上传"
+    return text
+
+
+def _finish(job_id: int, scope: Scope, status: str, message: str = "") -> ImportJob:
+    with scope() as session:
+        job = session.get(ImportJob, job_id)
+        assert job is not None
+        job.status = status
+        job.message = (message or _summary(job))[:500]
+        job.finished_at = job.updated_at = utcnow()
+        session.add(job)
+        return job
+
+
+def _index(job: ImportJob, scope: Scope) -> None:
+    """Encode the new listings in batches (the per-row index hooks were dropped)."""
+    engine = matching_engine()
+    if engine is None or not job.publish or not job.imported:
+        return
+    with scope() as session:
+        need_docs, result_docs = listed_documents(session)
+    if job.kind == "needs":
+        engine.sync(side="need", docs=need_docs)
+    else:
+        engine.sync(side="result", docs=result_docs)
+
+
+def run_job(*, job_id: int, rows: list[Row], scope: Scope) -> None:
+    """Validate and store the rows of a queued job, recording progress after each chunk."""
+    try:
+        with scope() as session:
+            job = session.get(ImportJob, job_id)
+            assert job is not None
+            policy = job.policy
+            job.status = "running"
+            session.add(job)
+        if policy == "valid_only":
+            _valid_only(job_id, rows, scope)
+        else:
+            _all_or_nothing(job_id, rows, scope)
+        job = _finish(job_id, scope, "done")
+    except Exception:
+        log.exception("import job %s failed", job_id)
+        _finish(job_id, scope, "failed", "导入中断：系统遇到意外错误，已记录。已导入的行见下方报告")
+        return
+    try:
+        _index(job, scope)
+    except Exception:  # the rows are stored; the index catches up at the next start-up sync
+        log.exception("indexing after import job %s failed", job_id)
