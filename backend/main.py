@@ -25,6 +25,7 @@ from backend.notifications import api as notifications_api
 from backend.notifications import pages as notifications_pages
 from backend.ops import pairing_api as ops_pairing_api
 from backend.ops import pairing_pages as ops_pairing_pages
+from backend.ops import review_api, review_pages
 from backend.pairings import api as pairings_api
 from backend.pairings import pages as pairings_pages
 from backend.results import api as results_api
@@ -113,6 +114,8 @@ def create_app() -> FastAPI:
     app.include_router(pairings_api.router, prefix="/api")  # interest, my pairings
     for module in (pairings_pages, workspace_pages):  # pairing pages, /workspace
         app.include_router(module.router)
+    app.include_router(review_api.router, prefix="/api")
+    app.include_router(review_pages.router)
     for module in (home_pages, accounts_pages, needs_pages, results_pages, transfer_pages):
         app.include_router(module.router)
 

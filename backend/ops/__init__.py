@@ -1,0 +1,1 @@
+"""Operators' desks: posting reviews, the pairing queue."""

@@ -1,0 +1,99 @@
+"""JSON API of the posting review desk (operators only)."""
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from backend.deps import OperatorUser, SessionDep
+from backend.ops import reviews
+from backend.ops.reviews import Decision
+from backend.vocab import Confidentiality, PostingStatus, TechField
+
+router = APIRouter(prefix="/ops/reviews", tags=["reviews"])
+
+
+class QueueItem(BaseModel):
+    kind: str
+    kind_label: str
+    id: int
+    title: str
+    field: TechField
+    organisation: str
+    confidentiality: Confidentiality | None
+    excerpt: str
+    submitted_at: datetime
+    waited: str
+    overdue: bool
+    url: str
+
+
+class ReviewQueue(BaseModel):
+    items: list[QueueItem]
+    counts: dict[str, int]
+
+
+class ReviewNote(BaseModel):
+    note: str = ""
+
+
+class Reviewed(BaseModel):
+    """A posting after a review decision."""
+
+    kind: str
+    id: int
+    title: str
+    status: PostingStatus
+    review_note: str
+    published_at: datetime | None
+    reviewed_at: datetime | None
+    closed_at: datetime | None
+
+
+def _reviewed(kind: str, item: Any) -> Reviewed:
+    fields = ("id", "title", "status", "review_note", "published_at", "reviewed_at", "closed_at")
+    return Reviewed.model_validate({"kind": kind} | {name: getattr(item, name) for name in fields})
+
+
+@router.get("")
+def review_queue(
+    session: SessionDep,
+    operator: OperatorUser,
+    kind: Annotated[Literal["need", "result"] | None, Query()] = None,
+) -> ReviewQueue:
+    """Needs and results waiting for review, the longest-waiting first."""
+    rows = reviews.queue(session=session, kind=kind)
+    items = [QueueItem.model_validate(row, from_attributes=True) for row in rows]
+    return ReviewQueue(items=items, counts=reviews.counts(session=session))
+
+
+def _decide(
+    session: SessionDep, operator: OperatorUser, kind: str, item_id: int, decision: Decision, note: str
+) -> Reviewed:
+    item = reviews.decide(
+        session=session, kind=kind, item_id=item_id, operator=operator, decision=decision, note=note
+    )
+    return _reviewed(kind, item)
+
+
+@router.post("/{kind}/{item_id}/approve")
+def approve(kind: str, item_id: int, session: SessionDep, operator: OperatorUser) -> Reviewed:
+    """Publish a posting waiting for review (409 if it no longer waits)."""
+    return _decide(session, operator, kind, item_id, Decision.approve, "")
+
+
+@router.post("/{kind}/{item_id}/return")
+def send_back(
+    kind: str, item_id: int, session: SessionDep, operator: OperatorUser, body: ReviewNote | None = None
+) -> Reviewed:
+    """Return a posting to its owner with a reason (422 without one, 409 if it no longer waits)."""
+    return _decide(session, operator, kind, item_id, Decision.send_back, body.note if body else "")
+
+
+@router.post("/{kind}/{item_id}/take-down")
+def take_down(
+    kind: str, item_id: int, session: SessionDep, operator: OperatorUser, body: ReviewNote | None = None
+) -> Reviewed:
+    """Take a published posting down with a reason (422 without one, 409 if not published)."""
+    return _decide(session, operator, kind, item_id, Decision.take_down, body.note if body else "")

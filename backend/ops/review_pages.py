@@ -1,0 +1,112 @@
+"""HTML pages of the posting review desk: the queue and the operator's decisions."""
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from backend.deps import CsrfChecked, OperatorUser, SessionDep
+from backend.errors import Conflict, InvalidInput
+from backend.ops import reviews
+from backend.ops.reviews import Decision, DecisionRow, QueueRow
+from backend.templating import redirect, render
+
+router = APIRouter(include_in_schema=False)
+
+QUEUE_URL = "/ops/reviews"
+TABS = [("all", "全部")] + [(name, s.kind.label) for name, s in reviews.SIDES.items()]
+_DONE = {
+    Decision.approve: "已通过审核并发布：“{title}”",
+    Decision.send_back: "已退回修改：“{title}”，发布方会收到退回原因",
+    Decision.take_down: "已下架：“{title}”，发布方会收到下架原因",
+}
+
+Note = Annotated[str, Form()]  # length is the service's check, so it reads as a flash message
+Next = Annotated[str, Form(alias="next")]
+
+
+@dataclass(frozen=True)
+class ReviewQueuePage:
+    """Context of the review queue."""
+
+    title: str
+    tab: str
+    tabs: list[tuple[str, str]]
+    rows: list[QueueRow]
+    counts: dict[str, int]
+    decisions: list[DecisionRow]
+
+    @property
+    def noun(self) -> str:
+        """What the current tab lists: 需求, 成果, or both."""
+        return "需求或成果" if self.tab == "all" else dict(self.tabs)[self.tab]
+
+    @property
+    def next_url(self) -> str:
+        """Where a decision taken in the queue comes back to (the same tab)."""
+        return QUEUE_URL if self.tab == "all" else f"{QUEUE_URL}?kind={self.tab}"
+
+
+@router.get(QUEUE_URL, response_class=HTMLResponse)
+def review_queue(request: Request, session: SessionDep, operator: OperatorUser) -> HTMLResponse:
+    tab = request.query_params.get("kind", "all")
+    if tab not in dict(TABS):
+        tab = "all"
+    page = ReviewQueuePage(
+        title="发布审核",
+        tab=tab,
+        tabs=TABS,
+        rows=reviews.queue(session=session, kind=None if tab == "all" else tab),
+        counts=reviews.counts(session=session),
+        decisions=reviews.recent_decisions(session=session),
+    )
+    return render(request, "ops/reviews.html", page)
+
+
+def _back(kind: str, item_id: int, next_url: str) -> str:
+    # Only the queue itself is an accepted `next`: anything else could send the operator off-site.
+    if next_url == QUEUE_URL or next_url.startswith(QUEUE_URL + "?"):
+        return next_url
+    return f"/{kind}s/{item_id}"
+
+
+def _decide(
+    session: SessionDep,
+    operator: OperatorUser,
+    kind: str,
+    item_id: int,
+    decision: Decision,
+    note: str,
+    next_url: str,
+) -> RedirectResponse:
+    item = reviews.get_posting(session=session, kind=kind, item_id=item_id)
+    back = _back(kind, item_id, next_url)
+    try:
+        reviews.decide(
+            session=session, kind=kind, item_id=item_id, operator=operator, decision=decision, note=note
+        )
+    except (Conflict, InvalidInput) as exc:
+        return redirect(back, exc.message, "error")
+    return redirect(back, _DONE[decision].format(title=item.title))
+
+
+@router.post("/ops/reviews/{kind}/{item_id:int}/approve", dependencies=[CsrfChecked])
+def approve(
+    kind: str, item_id: int, session: SessionDep, operator: OperatorUser, next_url: Next = ""
+) -> RedirectResponse:
+    return _decide(session, operator, kind, item_id, Decision.approve, "", next_url)
+
+
+@router.post("/ops/reviews/{kind}/{item_id:int}/return", dependencies=[CsrfChecked])
+def send_back(
+    kind: str, item_id: int, session: SessionDep, operator: OperatorUser, note: Note = "", next_url: Next = ""
+) -> RedirectResponse:
+    return _decide(session, operator, kind, item_id, Decision.send_back, note, next_url)
+
+
+@router.post("/ops/reviews/{kind}/{item_id:int}/take-down", dependencies=[CsrfChecked])
+def take_down(
+    kind: str, item_id: int, session: SessionDep, operator: OperatorUser, note: Note = "", next_url: Next = ""
+) -> RedirectResponse:
+    return _decide(session, operator, kind, item_id, Decision.take_down, note, next_url)
