@@ -63,22 +63,13 @@ def local(value: datetime) -> datetime:
 
 
 def bounds(filters: Filters) -> tuple[datetime | None, datetime | None]:
-    """The period as naive-UTC [start, end) instants, for comparing with stored times."""
+    """The period as UTC [start, end) instants, for comparing with stored times."""
     start = end = None
     if filters.date_from:
-        start = datetime.combine(filters.date_from, time.min) - timedelta(hours=8)
+        start = datetime.combine(filters.date_from, time.min, BEIJING).astimezone(UTC)
     if filters.date_to:
-        end = datetime.combine(filters.date_to + timedelta(days=1), time.min) - timedelta(hours=8)
+        end = datetime.combine(filters.date_to + timedelta(days=1), time.min, BEIJING).astimezone(UTC)
     return start, end
-
-
-def in_period(value: datetime | None, filters: Filters) -> bool:
-    """Whether a stored time falls inside the period."""
-    if value is None:
-        return False
-    start, end = bounds(filters)
-    moment = utc_naive(value)
-    return (start is None or moment >= start) and (end is None or moment < end)
 
 
 def _parse_date(raw: str | None, name: str, label: str) -> date | None:

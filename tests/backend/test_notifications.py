@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from backend.accounts.models import User
 from backend.config import get_settings
@@ -70,13 +70,17 @@ def test_reading_one_follows_its_link_and_lowers_the_bell(client: TestClient, se
     login(client, me)
     token = _csrf(client)
     assert _bell(client.get("/notifications").text) == "2"
-    response = client.post(f"/notifications/{first.id}/read", data={"csrf_token": token}, follow_redirects=False)
+    response = client.post(
+        f"/notifications/{first.id}/read", data={"csrf_token": token}, follow_redirects=False
+    )
     assert response.status_code == 303
     assert response.headers["location"] == "/needs?field=biomedicine"
     html = client.get("/notifications").text
     assert _bell(html) == "1"
     soup = BeautifulSoup(html, "html.parser")
-    assert [n.select_one(".note-title").get_text(strip=True) for n in soup.select(".note-unread")] == ["需求被退回"]
+    assert [n.select_one(".note-title").get_text(strip=True) for n in soup.select(".note-unread")] == [
+        "需求被退回"
+    ]
 
 
 def test_mark_all_read_clears_the_bell(client: TestClient, session: Session) -> None:
@@ -88,7 +92,12 @@ def test_mark_all_read_clears_the_bell(client: TestClient, session: Session) -> 
     assert response.status_code == 200
     assert _bell(response.text) is None
     assert "全部标为已读" not in response.text
-    assert session.exec(select(Notification).where(Notification.user_id == me.id, Notification.read_at == None)).all() == []  # noqa: E711
+    assert (
+        session.exec(
+            select(Notification).where(Notification.user_id == me.id, col(Notification.read_at).is_(None))
+        ).all()
+        == []
+    )
 
 
 def test_mark_read_needs_the_csrf_token(client: TestClient, session: Session) -> None:
@@ -211,7 +220,14 @@ def smtp_stub(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bytes]]:
 
 def test_smtp_receives_the_email_after_commit(session: Session, smtp_stub: list[bytes]) -> None:
     user = make_user(session, email="qiye@example.cn")
-    notify(session=session, users=[user], kind="pairing", title="您的需求有了新的对接意向", body="请登录查看。", link="/needs/1")
+    notify(
+        session=session,
+        users=[user],
+        kind="pairing",
+        title="您的需求有了新的对接意向",
+        body="请登录查看。",
+        link="/needs/1",
+    )
     assert smtp_stub == []  # nothing leaves before the commit
     session.commit()
     assert len(smtp_stub) == 1
