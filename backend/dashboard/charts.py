@@ -123,7 +123,7 @@ def rate_ring(rate: float | None, caption: str) -> Markup:
 
 def grouped_bars(rows: Sequence[Any], series: Sequence[Series], label: str) -> Markup:
     """Horizontal grouped bars: one block per category (label on the left), one bar per series."""
-    width, left, right, bar, gap, pad = 640, 140, 44, 11, 2, 14
+    width, left, right, bar, gap, pad = 520, 124, 40, 11, 2, 14
     span = width - left - right
     block = len(series) * (bar + gap) + pad
     top_value = max((getattr(r, s.attr) for r in rows for s in series), default=0)
