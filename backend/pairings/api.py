@@ -50,7 +50,7 @@ class PairingDetail(PairingOut):
 
 
 def _out(session: Session, pairing: Pairing, user: User) -> dict[str, Any]:
-    data = pairing.model_dump()
+    data = pairing.model_dump(warnings=False)
     data["status_label"] = PairingStatus(pairing.status).label
     data["explanation"] = interest.visible_explanation(session=session, pairing=pairing, user=user)
     return data
@@ -77,6 +77,7 @@ def get_pairing(pairing_id: int, session: SessionDep, user: CurrentUser) -> Pair
     """One pairing with its timeline; 404 unless the caller is a party or an operator."""
     pairing = pairings.get_visible(session=session, pairing_id=pairing_id, user=user)
     events = [
-        EventOut.model_validate(e.model_dump()) for e in pairings.events(session=session, pairing=pairing)
+        EventOut.model_validate(e.model_dump(warnings=False))
+        for e in pairings.events(session=session, pairing=pairing)
     ]
     return PairingDetail.model_validate(_out(session, pairing, user) | {"events": events})

@@ -65,7 +65,13 @@ def _setup(session: Session) -> dict[str, Any]:
     solver = make_result(session, researcher, **SOLVER)
     other = make_result(session, researcher, **OTHER)
     session.commit()
-    return {"enterprise": enterprise, "researcher": researcher, "need": need, "solver": solver, "other": other}
+    return {
+        "enterprise": enterprise,
+        "researcher": researcher,
+        "need": need,
+        "solver": solver,
+        "other": other,
+    }
 
 
 # ---- the highlight filter ------------------------------------------------------------
@@ -153,7 +159,9 @@ def test_result_page_shows_the_need_but_never_a_secret_one_to_outsiders(
     client: TestClient, session: Session, match_engine: MatchEngine
 ) -> None:
     s = _setup(session)
-    secret = make_need(session, s["enterprise"], **(NEED | {"confidentiality": "secret", "title": "保密：亲和填料国产化"}))
+    secret = make_need(
+        session, s["enterprise"], **(NEED | {"confidentiality": "secret", "title": "保密：亲和填料国产化"})
+    )
     session.commit()
     url = f"/results/{s['solver'].id}"
     anonymous = [a["href"] for a in soup(client.get(url)).select(".match-card h3 a")]
@@ -172,7 +180,11 @@ def test_preview_shows_matches_keeps_the_form_and_stores_nothing(
     s = _setup(session)
     login(client, s["enterprise"])
     counts = [session.exec(select(func.count()).select_from(m)).one() for m in (Need, Result, AuditEntry)]
-    data = form_post(**NEED) | {"action": "preview", "csrf_token": csrf(client), "title": "亲和层析填料国产化（预览）"}
+    data = form_post(**NEED) | {
+        "action": "preview",
+        "csrf_token": csrf(client),
+        "title": "亲和层析填料国产化（预览）",
+    }
     response = client.post("/needs/new", data=data)
     assert response.status_code == 200
     page = soup(response)
@@ -182,7 +194,9 @@ def test_preview_shows_matches_keeps_the_form_and_stores_nothing(
     assert not preview.select("form")  # no interest buttons for an unsaved posting
     assert page.select_one("#f-title")["value"] == "亲和层析填料国产化（预览）"
     assert NEED["problem"] in page.select_one("#f-problem").get_text()
-    assert [session.exec(select(func.count()).select_from(m)).one() for m in (Need, Result, AuditEntry)] == counts
+    assert [
+        session.exec(select(func.count()).select_from(m)).one() for m in (Need, Result, AuditEntry)
+    ] == counts
     # a researcher's form previews needs the same way
     login(client, s["researcher"])
     rdata = result_data(**SOLVER)
