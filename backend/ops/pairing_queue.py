@@ -234,7 +234,7 @@ def decide(
         session.refresh(pairing)
         if version != pairing.version:
             raise Conflict(conflict_message(S(pairing.status)))
-    if to == S.signed:
+    if to == S.signed and (S(pairing.status), to) in pairings.TRANSITIONS:
         _check_contract(contract_amount, signed_on)
     pairings.transition(
         session=session,
