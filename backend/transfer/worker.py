@@ -30,7 +30,7 @@ from backend.transfer.reader import Row
 log = logging.getLogger("kematch.transfer")
 CHUNK = 200
 Scope = Callable[[], AbstractContextManager[Session]]
-Runner = Callable[[int, list[Row]], None]
+Runner = Callable[[int, list[Row]], object]
 
 
 @contextmanager
@@ -41,12 +41,16 @@ def own_session() -> Iterator[Session]:
         session.commit()
 
 
-def start_in_thread(job_id: int, rows: list[Row]) -> None:
-    """The default runner: the job runs beside the web requests."""
+def start_in_thread(job_id: int, rows: list[Row]) -> threading.Thread:
+    """The default runner: the job runs beside the web requests, in its own sessions."""
     thread = threading.Thread(
-        target=run_job, kwargs={"job_id": job_id, "rows": rows, "scope": own_session}, daemon=True
+        target=run_job,
+        kwargs={"job_id": job_id, "rows": rows, "scope": own_session},
+        daemon=True,
+        name=f"import-job-{job_id}",
     )
     thread.start()
+    return thread
 
 
 def job_runner() -> Runner:

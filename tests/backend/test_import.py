@@ -612,3 +612,48 @@ def test_xlsx_template_lists_allowed_values(client: TestClient, operator: User) 
     notes = {row[0]: row[2] for row in book["填写说明"].iter_rows(min_row=2, values_only=True)}
     assert "独占许可、排他许可" in notes["转化方式"]
     assert "发明专利" in notes["成果形式"]
+
+
+def test_default_runner_imports_in_a_thread_with_its_own_sessions(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alembic import command
+    from backend.db import make_engine
+    from backend.transfer.reader import Row
+    from tests.conftest import alembic_config
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'thread.db'}")
+    cfg = alembic_config()
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "head")
+    monkeypatch.setattr(worker, "get_engine", lambda: engine)
+    with Session(engine) as db:
+        op = make_user(db, Role.operator)
+        org = make_org(db, kind=OrgKind.enterprise)
+        job = ImportJob(
+            kind="needs", policy="valid_only", actor_id=op.id, owner_id=op.id, organisation_id=org.id, total=3
+        )
+        db.add(job)
+        db.commit()
+        job_id = job.id
+    head = headers("needs")
+    rows = [
+        Row(
+            number=i + 2,
+            cells=dict(
+                zip([c.field for c in columns_for("needs")], need_row(title=f"线程导入{i}"), strict=True)
+            ),
+        )
+        for i in range(3)
+    ]
+    assert job_id is not None
+    thread = worker.start_in_thread(job_id, rows)
+    thread.join(timeout=60)
+    assert len(head) == len(rows[0].cells)
+    with Session(engine) as db:
+        done = db.get(ImportJob, job_id)
+        assert done is not None
+        assert (done.status, done.processed, done.imported) == ("done", 3, 3)
+        assert set(db.exec(select(Need.title))) == {f"线程导入{i}" for i in range(3)}
+    engine.dispose()
