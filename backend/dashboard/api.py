@@ -1,5 +1,6 @@
 """The dashboard's figures as JSON, with the page's filters."""
 
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 
@@ -24,8 +25,6 @@ class DashboardOut(BaseModel):
 
 
 def _plain(data: Dashboard) -> dict[str, Any]:
-    from dataclasses import asdict
-
     out = asdict(data)
     for rows in (out["by_field"], out["by_region"]):
         for row in rows:

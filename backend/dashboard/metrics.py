@@ -12,13 +12,22 @@ A field filter applies to needs and results by their field, to pairings by their
 
 import statistics
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
+from backend.dashboard.figures import (
+    ActivityRow,
+    Dashboard,
+    Funnel,
+    Headline,
+    Response,
+    SignedDeal,
+    StageCount,
+    WeekRow,
+)
 from backend.dashboard.filters import Filters, bounds, local, utc_naive
 from backend.db import utcnow
 from backend.needs.models import Need
@@ -35,85 +44,7 @@ OPEN = (S.suggested, S.interested, S.pending_review, S.approved, S.negotiating)
 RESPONSE_WINDOW = timedelta(days=7)
 MAX_WEEKS = 104
 
-
-@dataclass(frozen=True)
-class StageCount:
-    status: str
-    label: str
-    count: int
-
-
-@dataclass(frozen=True)
-class Funnel:
-    stages: list[StageCount]
-    rejected: int
-    closed: int
-    total: int
-
-
-@dataclass(frozen=True)
-class Response:
-    needs_published: int
-    responded_within_7d: int
-    responded_total: int
-    waiting: int  # published less than 7 days ago and not answered yet
-    rate: float | None  # responded_within_7d / needs_published, 0..1
-    median_hours: float | None  # over needs that got any response
-
-
-@dataclass(frozen=True)
-class ActivityRow:
-    key: str
-    label: str
-    needs: int = 0
-    results: int = 0
-    pairings: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.needs + self.results + self.pairings
-
-
-@dataclass(frozen=True)
-class WeekRow:
-    week: str  # ISO week, "2026-W03"
-    start: date  # its Monday
-    needs: int = 0
-    results: int = 0
-    pairings: int = 0
-    signed: int = 0
-
-
-@dataclass(frozen=True)
-class SignedDeal:
-    pairing_id: int
-    need_title: str
-    result_title: str
-    field: str
-    region: str
-    signed_at: datetime  # Beijing time of the 已签约 transition
-    signed_on: date | None
-    amount: float
-
-
-@dataclass(frozen=True)
-class Headline:
-    listed_needs: int
-    listed_results: int
-    open_pairings: int
-    signed_deals: int
-    contract_amount: float  # 万元
-
-
-@dataclass(frozen=True)
-class Dashboard:
-    headline: Headline
-    funnel: Funnel
-    response: Response
-    by_field: list[ActivityRow]
-    by_region: list[ActivityRow]
-    weekly: list[WeekRow]
-    signed: list[SignedDeal] = field(default_factory=list)
+__all__ = ["ActivityRow", "Dashboard", "Funnel", "Headline", "Response", "SignedDeal", "WeekRow"]
 
 
 def _within(stmt: Any, column: Any, filters: Filters) -> Any:
