@@ -7,14 +7,15 @@ domain services (`needs.service`, `results.service`) are thin typed wrappers ove
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import String, cast, or_
+from sqlalchemy import update as sa_update
 from sqlmodel import Session, SQLModel, col, func, select
 
 from backend.accounts.models import User
 from backend.audit.service import record
-from backend.db import utcnow
 from backend.config import get_settings
+from backend.db import utcnow
 from backend.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from backend.matching.hooks import queue_index_update
 from backend.notifications.service import notify
@@ -33,6 +34,12 @@ class Kind:
     owner_role: Role
     text_columns: tuple[str, ...]
     trl_column: str
+
+
+class CloseRequest(BaseModel):
+    """Why a posting is closed (required when an operator takes down someone else's)."""
+
+    note: str = Field(default="", max_length=500)
 
 
 @dataclass
@@ -89,6 +96,21 @@ def needs_review(user: User) -> bool:
 
 def _listed_status(user: User) -> PostingStatus:
     return PostingStatus.pending if needs_review(user) else PostingStatus.published
+
+
+def _move(session: Session, kind: Kind, item: Any, expected: PostingStatus, to: PostingStatus) -> None:
+    """Change status only if it is still `expected` (compare-and-set): of two people deciding
+    the same posting at once, exactly one wins."""
+    model = type(item)
+    done = session.execute(
+        sa_update(model).where(model.id == item.id, model.status == expected).values(status=to)
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        session.refresh(item)
+        current = PostingStatus(item.status).label
+        raise Conflict(f"该{kind.label}已被他人处理（当前：{current}），请刷新页面")
+    session.refresh(item)
+    _set_status(item, to)
 
 
 def _set_status(posting: Any, to: PostingStatus) -> None:
@@ -195,7 +217,10 @@ def approve(*, session: Session, kind: Kind, item: T, operator: User) -> T:
     posting: Any = item
     if posting.status != PostingStatus.pending:
         raise Conflict(f"该{kind.label}不在待审核状态（当前：{PostingStatus(posting.status).label}）")
-    _set_status(posting, PostingStatus.published)
+    valid_until = getattr(posting, "valid_until", None)
+    if valid_until is not None and valid_until <= utcnow().date():
+        raise Conflict(f"有效期已于 {valid_until} 届满，请退回企业更新有效期后再发布")
+    _move(session, kind, posting, PostingStatus.pending, PostingStatus.published)
     _review(posting, "")
     session.add(item)
     session.flush()
@@ -211,7 +236,7 @@ def send_back(*, session: Session, kind: Kind, item: T, operator: User, note: st
     if posting.status != PostingStatus.pending:
         raise Conflict(f"该{kind.label}不在待审核状态（当前：{PostingStatus(posting.status).label}）")
     _require_note(note)
-    _set_status(posting, PostingStatus.returned)
+    _move(session, kind, posting, PostingStatus.pending, PostingStatus.returned)
     _review(posting, note)
     session.add(item)
     session.flush()
@@ -229,8 +254,9 @@ def close(*, session: Session, kind: Kind, item: T, user: User, note: str = "") 
     taken_down = user.role == Role.operator and posting.organisation_id != user.organisation_id
     if taken_down:
         _require_note(note)
+    _move(session, kind, posting, PostingStatus(posting.status), PostingStatus.closed)
+    if taken_down:
         _review(posting, note)
-    _set_status(posting, PostingStatus.closed)
     session.add(item)
     session.flush()
     _audit(session, kind, posting, user, "take_down" if taken_down else "close", note)

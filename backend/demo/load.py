@@ -7,6 +7,7 @@ real ones. It refuses to write into a database that already holds postings or us
 import argparse
 import json
 import sys
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -15,11 +16,14 @@ from sqlmodel import Session, func, select
 
 from backend.accounts.models import Organisation, User
 from backend.accounts.security import hash_password
+from backend.config import get_settings
 from backend.db import get_engine, utcnow
+from backend.demo.pairings import create_demo_pairings
+from backend.matching.lifecycle import build_engine, sync_engine, use_engine
 from backend.needs import service as needs
-from backend.needs.models import NeedCreate
+from backend.needs.models import Need, NeedCreate
 from backend.results import service as results
-from backend.results.models import ResultCreate
+from backend.results.models import Result, ResultCreate
 from backend.vocab import OrgKind, Role
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -39,6 +43,17 @@ DEMO_LOGINS = (
 )
 
 
+@dataclass
+class Loaded:
+    """What the loader created, by demo key, for the steps that follow."""
+
+    counts: dict[str, int]
+    users: dict[str, User]
+    needs: dict[str, Need] = field(default_factory=dict)
+    results: dict[str, Result] = field(default_factory=dict)
+    solves: list[tuple[str, str]] = field(default_factory=list)
+
+
 def read_parts() -> dict[str, list[dict[str, Any]]]:
     """All demo parts merged: organisations, users, needs, results."""
     merged: dict[str, list[dict[str, Any]]] = {
@@ -54,9 +69,9 @@ def read_parts() -> dict[str, list[dict[str, Any]]]:
     return merged
 
 
-def _id(org: Organisation) -> int:
-    assert org.id is not None
-    return org.id
+def _id(row: Any) -> int:
+    assert row.id is not None
+    return int(row.id)
 
 
 def is_empty(session: Session) -> bool:
@@ -71,8 +86,18 @@ def _demo_owner_orgs(data: dict[str, list[dict[str, Any]]]) -> dict[str, str]:
     return {"enterprise": need_org, "researcher": result_org, "operator": "platform"}
 
 
-def load(session: Session) -> dict[str, int]:
-    """Insert the demo data set; returns counts."""
+def _approve_unless_held(session: Session, item: Any, service: Any, operator: User, hold: bool) -> None:
+    """Demo postings pass review, except a few left waiting so the operator's queue is real."""
+    if hold:
+        return
+    if isinstance(item, Need):
+        service.approve(session=session, need=item, operator=operator)
+    else:
+        service.approve(session=session, result=item, operator=operator)
+
+
+def load(session: Session) -> Loaded:
+    """Insert the demo data set: organisations, accounts, reviewed postings."""
     data = read_parts()
     orgs: dict[str, Organisation] = {}
     for o in data["organisations"]:
@@ -95,7 +120,7 @@ def load(session: Session) -> dict[str, int]:
         )
     homes = _demo_owner_orgs(data)
     for login in DEMO_LOGINS:
-        users[login["email"]] = User(
+        users[login["role"]] = User(
             email=login["email"],
             name=login["name"],
             phone="027-87000000",
@@ -105,24 +130,33 @@ def load(session: Session) -> dict[str, int]:
         )
     session.add_all(users.values())
     session.flush()
+    operator = users["operator"]
     now = utcnow()
+    loaded = Loaded(counts={k: len(v) for k, v in data.items()}, users=users)
     for i, n in enumerate(data["needs"]):
         fields = {k: v for k, v in n.items() if k not in ("key", "org", "owner", "valid_days")}
         fields["valid_until"] = (now + timedelta(days=n["valid_days"])).date()
         need = needs.create(
             session=session, data=NeedCreate.model_validate(fields), user=users[n["owner"]], publish=True
         )
-        need.published_at = need.created_at = now - timedelta(days=(len(data["needs"]) - i) % 45, hours=i)
+        _approve_unless_held(session, need, needs, operator, hold=i % 12 == 11)
+        if need.published_at is not None:
+            need.published_at = now - timedelta(days=(len(data["needs"]) - i) % 45, hours=i)
+        need.created_at = (need.published_at or now) - timedelta(hours=6)
+        loaded.needs[n["key"]] = need
     for i, r in enumerate(data["results"]):
         fields = {k: v for k, v in r.items() if k not in ("key", "org", "owner", "solves")}
         result = results.create(
             session=session, data=ResultCreate.model_validate(fields), user=users[r["owner"]], publish=True
         )
-        result.published_at = result.created_at = now - timedelta(
-            days=(len(data["results"]) - i) % 60, hours=i
-        )
+        _approve_unless_held(session, result, results, operator, hold=i % 20 == 19)
+        if result.published_at is not None:
+            result.published_at = now - timedelta(days=(len(data["results"]) - i) % 60, hours=i)
+        result.created_at = (result.published_at or now) - timedelta(hours=6)
+        loaded.results[r["key"]] = result
+        loaded.solves.extend((need_key, r["key"]) for need_key in r.get("solves", []))
     session.flush()
-    return {k: len(v) for k, v in data.items()}
+    return loaded
 
 
 def main() -> int:
@@ -133,12 +167,26 @@ def main() -> int:
         if not is_empty(session):
             print("数据库已有数据，未加载演示数据。" if args.if_empty else "数据库非空，拒绝加载演示数据。")
             return 0 if args.if_empty else 1
-        counts = load(session)
+        loaded = load(session)
         session.commit()
+        solves = [(_id(loaded.needs[n]), _id(loaded.results[r])) for n, r in loaded.solves]
+        operator_id = loaded.users["operator"].id
+    counts = loaded.counts
     print(
         f"已加载演示数据：{counts['needs']} 条需求，{counts['results']} 条成果，"
         f"{counts['organisations']} 个单位，{counts['users'] + len(DEMO_LOGINS)} 个账号。"
     )
+    if get_settings().matching_enabled:
+        # Pairings carry the engine's score and explanation, so the index is built first.
+        engine = build_engine()
+        sync_engine(engine)
+        use_engine(engine)
+        with Session(get_engine()) as session:
+            operator = session.get(User, operator_id)
+            assert operator is not None
+            made = create_demo_pairings(session, solves=solves, operator=operator)
+            session.commit()
+        print(f"已生成 {made} 条演示对接记录（含意向、审核、洽谈、签约等各阶段）。")
     return 0
 
 

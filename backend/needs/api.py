@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from backend.deps import CurrentUser, OptionalUser, SessionDep
 from backend.needs import service
 from backend.needs.models import NeedCreate, NeedPublic, NeedUpdate
-from backend.posting_service import ListFilters
+from backend.posting_service import CloseRequest, ListFilters
 from backend.vocab import PostingStatus, TechField, TransferMode
 
 router = APIRouter(prefix="/needs", tags=["needs"])
@@ -81,11 +81,14 @@ def publish_need(need_id: int, session: SessionDep, user: CurrentUser) -> NeedPu
 
 
 @router.post("/{need_id}/close")
-def close_need(need_id: int, session: SessionDep, user: CurrentUser) -> NeedPublic:
-    """Close a need."""
+def close_need(
+    need_id: int, session: SessionDep, user: CurrentUser, body: CloseRequest | None = None
+) -> NeedPublic:
+    """Close a need; an operator taking down another organisation's need must give a reason."""
     need = service.get_editable(session=session, need_id=need_id, user=user)
+    note = body.note if body else ""
     return service.public_view(
-        session=session, need=service.close(session=session, need=need, user=user), user=user
+        session=session, need=service.close(session=session, need=need, user=user, note=note), user=user
     )
 
 

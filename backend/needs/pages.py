@@ -244,7 +244,12 @@ async def update_need(
 
 
 def _act(
-    session: Session, need_id: int, user: User, step: Callable[..., Any], done: str | None, then: str | None = None
+    session: Session,
+    need_id: int,
+    user: User,
+    step: Callable[..., Any],
+    done: str | None,
+    then: str | None = None,
 ) -> RedirectResponse:
     need = service.get_editable(session=session, need_id=need_id, user=user)
     try:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from backend.deps import CurrentUser, OptionalUser, SessionDep
-from backend.posting_service import ListFilters
+from backend.posting_service import CloseRequest, ListFilters
 from backend.results import service
 from backend.results.models import ResultCreate, ResultPublic, ResultUpdate
 from backend.vocab import PostingStatus, TechField, TransferMode
@@ -83,11 +83,14 @@ def publish_result(result_id: int, session: SessionDep, user: CurrentUser) -> Re
 
 
 @router.post("/{result_id}/close")
-def close_result(result_id: int, session: SessionDep, user: CurrentUser) -> ResultPublic:
-    """Close a result."""
+def close_result(
+    result_id: int, session: SessionDep, user: CurrentUser, body: CloseRequest | None = None
+) -> ResultPublic:
+    """Close a result; an operator taking down another organisation's result must give a reason."""
     result = service.get_editable(session=session, result_id=result_id, user=user)
+    note = body.note if body else ""
     return service.public_view(
-        session=session, result=service.close(session=session, result=result, user=user), user=user
+        session=session, result=service.close(session=session, result=result, user=user, note=note), user=user
     )
 
 

@@ -237,7 +237,12 @@ async def update_result(
 
 
 def _act(
-    session: Session, result_id: int, user: User, step: Callable[..., Any], done: str | None, then: str | None = None
+    session: Session,
+    result_id: int,
+    user: User,
+    step: Callable[..., Any],
+    done: str | None,
+    then: str | None = None,
 ) -> RedirectResponse:
     result = service.get_editable(session=session, result_id=result_id, user=user)
     try:

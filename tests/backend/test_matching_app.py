@@ -51,12 +51,15 @@ def _setup(session: Session) -> dict:
     solver = make_result(session, researcher, **SOLVER)
     others = [make_result(session, researcher, **o) for o in OTHERS]
     session.commit()
+    operator = make_user(session, Role.operator)
+    session.commit()
     return {
         "enterprise": enterprise,
         "researcher": researcher,
         "need": need,
         "solver": solver,
         "others": others,
+        "operator": operator,
     }
 
 
@@ -90,8 +93,12 @@ def test_every_kind_of_write_reaches_the_index(
         "/api/results", json=result_data(**(SOLVER | {"title": "耐碱亲和层析介质（草稿）"}))
     ).json()
     assert draft["id"] not in _ranked_ids(client, s["need"].id)  # drafts are not matched
-    assert client.post(f"/api/results/{draft['id']}/publish").status_code == 200
+    assert client.post(f"/api/results/{draft['id']}/publish").json()["status"] == "pending"
+    assert draft["id"] not in _ranked_ids(client, s["need"].id)  # waiting for review: not matched yet
+    login(client, s["operator"])
+    assert client.post(f"/api/ops/reviews/result/{draft['id']}/approve").status_code == 200
     assert draft["id"] in _ranked_ids(client, s["need"].id)
+    login(client, s["researcher"])
     # An edit that turns the text into another topic moves it down the ranking.
     edited = {
         "title": "果蔬气调保鲜包装膜",
@@ -99,11 +106,16 @@ def test_every_kind_of_write_reaches_the_index(
         "keywords": ["保鲜"],
         "field": "modern_agriculture",
     }
-    assert client.patch(f"/api/results/{draft['id']}", json=edited).status_code == 200
+    # The owner's edit of a listed result sends it back to review: it leaves matching until approved.
+    assert client.patch(f"/api/results/{draft['id']}", json=edited).json()["status"] == "pending"
+    assert draft["id"] not in _ranked_ids(client, s["need"].id)
+    login(client, s["operator"])
+    assert client.post(f"/api/ops/reviews/result/{draft['id']}/approve").status_code == 200
     assert _ranked_ids(client, s["need"].id).index(draft["id"]) > 0
     # A rejected edit changes nothing in the index either.
     assert client.patch(f"/api/results/{draft['id']}", json={"title": ""}).status_code == 422
     assert match_engine.document(side="result", doc_id=draft["id"]).title == "果蔬气调保鲜包装膜"
+    login(client, s["researcher"])
     assert client.post(f"/api/results/{s['solver'].id}/close").status_code == 200
     assert s["solver"].id not in _ranked_ids(client, s["need"].id)
     assert client.delete(f"/api/results/{draft['id']}").status_code == 204

@@ -3,6 +3,7 @@
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from sqlalchemy import update
@@ -483,3 +484,24 @@ def test_api_refuses_non_operators(client: TestClient, session: Session) -> None
             assert r.status_code == 403 and r.json()["error"], url
     assert status_of(session, Need, need.id) == PostingStatus.pending
     assert status_of(session, Result, published.id) == PostingStatus.published
+
+
+def test_a_stale_review_decision_loses_to_the_one_already_made(session: Session) -> None:
+    """Two operators deciding the same posting at once: the second sees it already decided."""
+    from sqlalchemy import update as sa_update
+
+    from backend.errors import Conflict
+    from backend.needs import service as need_service
+
+    owner = make_user(session, Role.enterprise)
+    first, second = make_user(session, Role.operator), make_user(session, Role.operator)
+    need = make_need(session, owner, publish=False)
+    need_service.publish(session=session, need=need, user=owner)
+    session.flush()
+    # The first operator's decision lands in the database; the second still holds the old row.
+    session.execute(sa_update(Need).where(Need.id == need.id).values(status="returned"))
+    with pytest.raises(Conflict):
+        need_service.approve(session=session, need=need, operator=second)
+    session.refresh(need)
+    assert need.status == "returned"
+    assert first.id != second.id
