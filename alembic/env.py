@@ -2,10 +2,10 @@
 
 from logging.config import fileConfig
 
-from alembic import context
 from sqlmodel import SQLModel
 
 import backend.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from alembic import context
 from backend.config import get_settings
 from backend.db import make_engine
 

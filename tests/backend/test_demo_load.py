@@ -44,9 +44,10 @@ def test_loader_refuses_a_database_that_holds_data(tmp_path) -> None:
         "KEMATCH_DATA_DIR": str(tmp_path),
         "PATH": "/usr/bin:/bin",
     }
-    run = lambda *args: subprocess.run(
-        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True
-    )  # noqa: E731
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True)
+
     assert run("-m", "alembic", "upgrade", "head").returncode == 0
     first = run("-m", "backend.demo.load", "--if-empty")
     assert first.returncode == 0 and "已加载演示数据" in first.stdout
