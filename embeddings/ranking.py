@@ -19,8 +19,8 @@ IntArray = npt.NDArray[np.int64]
 class RankConfig:
     """Fusion and calibration settings (tuned on the dev set; see docs/eval.md)."""
 
-    dense_weight: float = 0.7
-    lexical_weight: float = 0.3
+    dense_weight: float = 0.8
+    lexical_weight: float = 0.2
     candidates: int = 100  # per channel, before fusion
     prf_docs: int = 0  # dense pseudo-relevance feedback (0 = off)
     prf_weight: float = 0.0
@@ -98,24 +98,28 @@ class Ranker:
             cand = [i for i in dict.fromkeys([*dense_ids[0].tolist(), *lex_top.tolist()]) if i in live]
             ids = np.array(cand, dtype=np.int64)
             vecs = self.vectors.vectors(ids)
-            if cfg.prf_docs and cfg.prf_weight:
-                q = self._feedback(q, vecs, ids, lex)
-            dense = (vecs @ q).astype(np.float32)
-            d_mu, d_sd = self._dense_background(q)
-        lexical = lex.lookup(ids)
-        l_mu, l_sd = blend(lex.live_scores(), prior=cfg.lexical_prior, weight=cfg.prior_docs)
+            lexical = lex.lookup(ids)
+            l_mu, l_sd = blend(lex.live_scores(), prior=cfg.lexical_prior, weight=cfg.prior_docs)
+            z_l = ((lexical - l_mu) / l_sd).astype(np.float32)
+            rel = self._fuse(q, ids, vecs, lexical, z_l)
+            if cfg.prf_docs and cfg.prf_weight and len(ids):
+                # Rocchio on the fused first pass: move the query toward its top hits, re-score candidates
+                top = np.argsort(-rel.fused)[: cfg.prf_docs]
+                q2 = q + cfg.prf_weight * vecs[top].mean(axis=0)
+                rel = self._fuse(
+                    (q2 / (np.linalg.norm(q2) or 1.0)).astype(np.float32), ids, vecs, lexical, z_l
+                )
+        return rel
+
+    def _fuse(
+        self, q: FloatArray, ids: IntArray, vecs: FloatArray, lexical: FloatArray, z_l: FloatArray
+    ) -> Relevance:
+        cfg = self.config
+        dense = (vecs @ q).astype(np.float32)
+        d_mu, d_sd = self._dense_background(q)
         z_d = ((dense - d_mu) / d_sd).astype(np.float32)
-        z_l = ((lexical - l_mu) / l_sd).astype(np.float32)
         fused = (cfg.dense_weight * z_d + cfg.lexical_weight * z_l).astype(np.float32)
         return Relevance(ids, dense, lexical, z_d, z_l, fused)
-
-    def _feedback(self, q: FloatArray, vecs: FloatArray, ids: IntArray, lex: object) -> FloatArray:
-        """Rocchio: move the query toward its top first-pass hits."""
-        first = vecs @ q
-        top = np.argsort(-first)[: self.config.prf_docs]
-        q2 = q + self.config.prf_weight * vecs[top].mean(axis=0)
-        out: FloatArray = (q2 / (np.linalg.norm(q2) or 1.0)).astype(np.float32)
-        return out
 
 
 def split_points(
