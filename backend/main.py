@@ -30,6 +30,9 @@ from backend.pairings import api as pairings_api
 from backend.pairings import pages as pairings_pages
 from backend.results import api as results_api
 from backend.results import pages as results_pages
+from backend.security import install as install_security
+from backend.security.api_guard import ApiCsrfToken
+from backend.security.body_limit import BodyTooLarge
 from backend.templating import STATIC_DIR, MessagePage, render
 from backend.transfer import api as transfer_api
 from backend.transfer import pages as transfer_pages
@@ -81,6 +84,8 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     message = {404: "您访问的页面不存在或已被移除。", 405: "不支持这种请求方式。"}.get(exc.status_code, "")
+    if isinstance(exc, BodyTooLarge):
+        message = str(exc.detail)
     return _error_response(request, exc.status_code, message)
 
 
@@ -97,7 +102,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app() -> FastAPI:
     """Build the application."""
-    app = FastAPI(title="科创撮合 KeMatch", version="0.1.0", lifespan=_lifespan)
+    app = FastAPI(title="科创撮合 KeMatch", version="0.1.0", lifespan=_lifespan, dependencies=[ApiCsrfToken])
+    install_security(app)  # security headers, body-size limit, the API's CSRF rule
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

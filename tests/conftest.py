@@ -39,6 +39,16 @@ def migrated_db() -> Iterator[None]:
     yield
 
 
+@pytest.fixture(autouse=True)
+def _fresh_login_limiter() -> Iterator[None]:
+    """Failed logins are counted per process: each test starts with none."""
+    from backend.security.login_limit import login_limiter
+
+    login_limiter.reset()
+    yield
+    login_limiter.reset()
+
+
 @pytest.fixture
 def session(migrated_db: None) -> Iterator[Session]:
     """A session inside a transaction that is rolled back after the test."""

@@ -8,16 +8,18 @@ from backend.accounts.schemas import Login, PasswordChange, SignUp
 from backend.accounts.session_cookie import clear_session_cookie, set_session_cookie
 from backend.config import get_settings
 from backend.deps import SESSION_COOKIE, OperatorUser, SessionDep, SignedIn
+from backend.security import login_limit
+from backend.security.login_limit import client_address
 
 router = APIRouter(prefix="/auth", tags=["accounts"])
 
 
 @router.post("/signup", status_code=201)
-def signup(data: SignUp, session: SessionDep, response: Response) -> UserPublic:
+def signup(data: SignUp, session: SessionDep, request: Request, response: Response) -> UserPublic:
     """Register an enterprise or researcher account and sign in."""
     user = service.create_user(session=session, data=data)
     token, _ = service.start_session(session=session, user=user, hours=get_settings().session_hours)
-    set_session_cookie(response, token)
+    set_session_cookie(response, token, request)
     return UserPublic.model_validate(user)
 
 
@@ -28,11 +30,13 @@ def create_user(data: SignUp, session: SessionDep, operator: OperatorUser) -> Us
 
 
 @router.post("/login")
-def login(data: Login, session: SessionDep, response: Response) -> UserPublic:
-    """Check credentials and start a session (cookie)."""
-    user = service.authenticate(session=session, email=data.email, password=data.password)
+def login(data: Login, session: SessionDep, request: Request, response: Response) -> UserPublic:
+    """Check credentials (throttled per account and address) and start a session (cookie)."""
+    user = login_limit.authenticate(
+        session=session, email=data.email, password=data.password, address=client_address(request)
+    )
     token, _ = service.start_session(session=session, user=user, hours=get_settings().session_hours)
-    set_session_cookie(response, token)
+    set_session_cookie(response, token, request)
     return UserPublic.model_validate(user)
 
 

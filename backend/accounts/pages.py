@@ -10,8 +10,10 @@ from backend.accounts.schemas import Login, PasswordChange, SignUp
 from backend.accounts.session_cookie import clear_session_cookie, set_session_cookie
 from backend.config import get_settings
 from backend.deps import SESSION_COOKIE, CsrfChecked, MaybeViewer, OperatorUser, SessionDep, SignedIn
-from backend.errors import InvalidInput, NotAuthenticated
+from backend.errors import InvalidInput, NotAuthenticated, RateLimited
 from backend.forms import FormState, parse, read_form
+from backend.security import login_limit
+from backend.security.login_limit import client_address
 from backend.templating import redirect, render
 from backend.vocab import Role
 
@@ -55,16 +57,21 @@ async def login(request: Request, session: SessionDep) -> HTMLResponse | Redirec
     )
     try:
         creds = parse(Login, data)
-        user = service.authenticate(session=session, email=creds.email, password=creds.password)
+        user = login_limit.authenticate(
+            session=session, email=creds.email, password=creds.password, address=client_address(request)
+        )
     except InvalidInput as exc:
         page.form.fail(exc)
         return render(request, "accounts/login.html", page, status_code=422)
     except NotAuthenticated as exc:
         page.form.errors = {"password": exc.message}
         return render(request, "accounts/login.html", page, status_code=401)
+    except RateLimited as exc:
+        page.form.errors = {"password": exc.message}
+        return render(request, "accounts/login.html", page, status_code=429)
     token, _ = service.start_session(session=session, user=user, hours=get_settings().session_hours)
     response = redirect(page.next_url, f"欢迎回来，{user.name}")
-    set_session_cookie(response, token)
+    set_session_cookie(response, token, request)
     return response
 
 
@@ -98,7 +105,7 @@ async def signup(request: Request, session: SessionDep) -> HTMLResponse | Redire
         return render(request, "accounts/signup.html", page, status_code=422)
     token, _ = service.start_session(session=session, user=user, hours=get_settings().session_hours)
     response = redirect("/", f"注册成功，欢迎加入科创撮合，{user.name}")
-    set_session_cookie(response, token)
+    set_session_cookie(response, token, request)
     return response
 
 

@@ -1,13 +1,13 @@
 """The session cookie's attributes, in one place."""
 
-from fastapi import Response
+from fastapi import Request, Response
 
 from backend.config import get_settings
 from backend.deps import SESSION_COOKIE
 
 
-def set_session_cookie(response: Response, token: str) -> None:
-    """HttpOnly, SameSite=Lax, Secure when configured for HTTPS; lives as long as the session."""
+def set_session_cookie(response: Response, token: str, request: Request) -> None:
+    """HttpOnly, SameSite=Lax; Secure when configured for HTTPS or served over it; lives as long as the session."""
     settings = get_settings()
     response.set_cookie(
         SESSION_COOKIE,
@@ -15,7 +15,7 @@ def set_session_cookie(response: Response, token: str) -> None:
         max_age=settings.session_hours * 3600,
         httponly=True,
         samesite="lax",
-        secure=settings.secure_cookies,
+        secure=settings.secure_cookies or request.url.scheme == "https",
         path="/",
     )
 

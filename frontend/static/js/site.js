@@ -1,0 +1,48 @@
+// Behaviour the pages need, kept out of the HTML so the Content-Security-Policy can say script-src 'self'.
+(function () {
+  "use strict";
+
+  // <button data-confirm="…">: ask before submitting.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-confirm]") : null;
+    if (button && !window.confirm(button.getAttribute("data-confirm"))) {
+      event.preventDefault();
+    }
+    var back = event.target.closest ? event.target.closest("[data-history-back]") : null;
+    if (back && window.history.length > 1) {
+      event.preventDefault();
+      window.history.back();
+    }
+  });
+
+  // The export form builds the /ops/export/<what>.<fmt> address from its choices.
+  var exportForm = document.getElementById("export-form");
+  if (exportForm) {
+    exportForm.addEventListener("submit", function (event) {
+      var form = event.target;
+      var what = form.elements.what.value, fmt = form.elements.fmt.value;
+      var params = new URLSearchParams();
+      if (form.elements.status.value) params.set("status", form.elements.status.value);
+      if (form.elements.field.value && what !== "pairings") params.set("field", form.elements.field.value);
+      event.preventDefault();
+      window.location = "/ops/export/" + what + "." + fmt + (params.toString() ? "?" + params : "");
+    });
+  }
+
+  // An unfinished import job: poll it until it finishes, then reload to show the report.
+  var job = document.querySelector("[data-poll-job]");
+  if (job) {
+    var url = job.getAttribute("data-poll-job");
+    (function poll() {
+      fetch(url, {credentials: "same-origin"})
+        .then(function (r) { return r.json(); })
+        .then(function (data) {
+          document.getElementById("job-progress").textContent = "已处理 " + data.processed + " / " + data.total + " 行";
+          document.getElementById("job-bar").value = data.processed;
+          document.getElementById("job-status").textContent = data.status_label;
+          if (data.finished) { window.location.reload(); } else { setTimeout(poll, 1000); }
+        })
+        .catch(function () { setTimeout(poll, 3000); });
+    })();
+  }
+})();
