@@ -85,9 +85,15 @@ def bench_engine(
         t = time.perf_counter()
         engine.match_need(need=Document.need(id=-(i + 2), title="", problem=text), k=10, explain=True)
         lat.append((time.perf_counter() - t) * 1000)
+    enc_ms = []
+    for text in qs:
+        t = time.perf_counter()
+        encoder.encode([text])
+        enc_ms.append((time.perf_counter() - t) * 1000)
     qvecs = encoder.encode(qs)
     out = {"docs": docs, "encode_texts_per_s": round(enc_rate, 1), "index_build_s": round(build_s, 2)}
     out.update(p50_ms=_pct(lat, 50), p95_ms=_pct(lat, 95))
+    out.update(query_encode_p50_ms=_pct(enc_ms, 50), query_encode_p95_ms=_pct(enc_ms, 95))
     out.update(_search_stats(engine._sides["result"].vectors, qvecs))
     return out
 

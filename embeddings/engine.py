@@ -132,7 +132,7 @@ class MatchEngine:
         """Add or update one document; visible to the next query."""
         st = self._sides[doc.side]
         with self._write:
-            changed = st.vectors.hashes().get(doc.id) != doc.content_hash
+            changed = st.vectors.hash_of(doc.id) != doc.content_hash
             vecs = self._encode([doc.text]) if changed else None
             with st.vectors.lock.write():
                 if vecs is not None:
@@ -206,7 +206,7 @@ class MatchEngine:
     def _query_vector(self, doc: Document) -> FloatArray:
         st = self._sides[doc.side]
         with st.vectors.lock.read():
-            if st.vectors.hashes().get(doc.id) == doc.content_hash:
+            if st.vectors.hash_of(doc.id) == doc.content_hash:
                 vec: FloatArray = st.vectors.vectors(np.array([doc.id], dtype=np.int64))[0]
                 return vec
         fresh: FloatArray = self._encode([doc.text])[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ import jieba.analyse
 import numpy as np
 
 from embeddings.fit import FitItem, assess
-from embeddings.lexical import LATIN, LexicalIndex, normalize
+from embeddings.lexical import LATIN, LexicalIndex, normalize, tokenize
 from embeddings.types import Document, EncoderLike, FloatArray
 
 jieba.setLogLevel(60)
@@ -90,7 +91,7 @@ def _idf(word: str) -> float:
     return float(t.idf_freq.get(word, t.median_idf))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=20_000)
 def terms(text: str) -> tuple[str, ...]:
     """Content terms of a text: mixed-script terms whole, jieba words of 2+ chars, no stopwords."""
     norm = normalize(text)
@@ -207,10 +208,20 @@ def highlights(doc: Document, words: list[str], kind: Literal["shared", "related
     return sorted(spans, key=lambda s: (s.section, s.start))
 
 
+@lru_cache(maxsize=256)
+def _weights_cached(text: str, lexical: LexicalIndex, version: int) -> dict[str, float]:
+    return {t: lexical.idf(t) for t in set(tokenize(text))}
+
+
+def _token_weights(text: str, lexical: LexicalIndex) -> dict[str, float]:
+    """idf of each token of `text` (cached per text and index state)."""
+    return _weights_cached(text, lexical, lexical.doc_count)
+
+
 def best_sentence(doc: Document, other: str, *, lexical: LexicalIndex) -> Sentence | None:
-    """The sentence of `doc` most similar (char n-gram TF-IDF) to the other side's text."""
+    """The sentence of `doc` sharing the most idf-weighted char n-grams with the other side's text."""
     best: Sentence | None = None
-    target = lexical.text_vector(other)
+    target = _token_weights(other, lexical)
     for section, text in doc.sections():
         if section == "keywords":
             continue
@@ -220,7 +231,8 @@ def best_sentence(doc: Document, other: str, *, lexical: LexicalIndex) -> Senten
             stripped = piece.strip()
             if len(stripped) < 4:
                 continue
-            score = sum(w * target.get(c, 0.0) for c, w in lexical.text_vector(stripped).items())
+            toks = set(tokenize(stripped))
+            score = sum(target.get(t, 0.0) for t in toks) / math.sqrt(len(toks) or 1)
             if best is None or score > best.score:
                 off = start + piece.index(stripped)
                 best = Sentence(section, off, off + len(stripped), stripped, round(score, 4))

@@ -65,6 +65,15 @@ class VectorIndex:
         """Live id -> content hash."""
         return {i: self._hashes[s] for i, s in self._slot_of.items()}
 
+    def hash_of(self, doc_id: int) -> str | None:
+        """Content hash stored for a live id."""
+        slot = self._slot_of.get(doc_id)
+        return None if slot is None else self._hashes[slot]
+
+    def __contains__(self, doc_id: object) -> bool:
+        """Whether an id is live."""
+        return doc_id in self._slot_of
+
     def ids(self) -> IntArray:
         """Live ids."""
         return np.fromiter(self._slot_of.keys(), dtype=np.int64, count=len(self._slot_of))

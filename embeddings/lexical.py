@@ -89,6 +89,11 @@ class LexicalIndex:
         """Whether a document id is indexed."""
         return doc_id in self._rows
 
+    @property
+    def doc_count(self) -> int:
+        """Documents indexed (changes whenever idf may have)."""
+        return len(self._rows)
+
     def idf(self, term: str) -> float:
         """Smoothed idf of a token (high for unseen tokens)."""
         col = self._vocab.get(term)

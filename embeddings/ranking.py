@@ -94,8 +94,8 @@ class Ranker:
             lex = self.lexical.score_all(query_text)
             k = min(cfg.candidates, len(lex.scores))
             lex_top = lex.ids[np.argpartition(-lex.scores, k - 1)[:k]] if k else lex.ids[:0]
-            live = set(self.vectors.ids().tolist()) if lex_top.size else set()
-            cand = [i for i in dict.fromkeys([*dense_ids[0].tolist(), *lex_top.tolist()]) if i in live]
+            store = self.vectors
+            cand = [i for i in dict.fromkeys([*dense_ids[0].tolist(), *lex_top.tolist()]) if i in store]
             ids = np.array(cand, dtype=np.int64)
             vecs = self.vectors.vectors(ids)
             lexical = lex.lookup(ids)
