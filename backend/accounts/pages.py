@@ -47,7 +47,9 @@ def login_form(request: Request, viewer: MaybeViewer, next: str | None = None) -
     return render(request, "accounts/login.html", page)
 
 
-@router.post("/login", response_model=None)
+# CsrfChecked: a signed-in visitor's form carries the session's token; an anonymous one has no
+# session to bind a token to, and is guarded by the Origin / Sec-Fetch-Site check (backend.security).
+@router.post("/login", response_model=None, dependencies=[CsrfChecked])
 async def login(request: Request, session: SessionDep) -> HTMLResponse | RedirectResponse:
     data = await read_form(request)
     page = AuthPage(
@@ -91,7 +93,7 @@ def signup_form(request: Request, viewer: MaybeViewer, role: str = "enterprise")
     return render(request, "accounts/signup.html", AuthPage(title="注册账号", form=FormState(values=values)))
 
 
-@router.post("/signup", response_model=None)
+@router.post("/signup", response_model=None, dependencies=[CsrfChecked])
 async def signup(request: Request, session: SessionDep) -> HTMLResponse | RedirectResponse:
     data = await read_form(request)
     shown = {k: v for k, v in data.items() if k != "password"}

@@ -13,10 +13,15 @@ An HTML form can only send `application/x-www-form-urlencoded`, `multipart/form-
 Anything else is refused with 403 and a Chinese JSON error before the route runs. The session
 cookie's SameSite=Lax is the first line; this rule holds even where SameSite does not (same-site
 subdomains, old browsers). Pages are protected by their forms' `csrf_token` (backend.deps.check_csrf).
+
+For every state-changing request, pages and API alike, the browser's own word is checked too:
+`Sec-Fetch-Site: cross-site`, or an `Origin` that is not this host, is refused. That is what
+guards the forms that have no session to bind a token to (log in, sign up: "login CSRF").
 """
 
 import secrets
 from email.message import Message as MimeMessage
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -27,6 +32,7 @@ from backend.security.responses import refuse
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 PROOF_HEADERS = (b"x-requested-with", b"x-csrf-token")
+CROSS_SITE_MESSAGE = "请求来自其他网站，已拒绝。请在本站页面上操作"
 MESSAGE = "请求来源无法验证：接口只接受 JSON 请求（Content-Type: application/json），或带 X-Requested-With / X-CSRF-Token 请求头的请求"
 
 
@@ -36,6 +42,21 @@ def is_json(content_type: str) -> bool:
     parsed["content-type"] = content_type
     subtype = parsed.get_content_subtype()
     return parsed.get_content_maintype() == "application" and (subtype == "json" or subtype.endswith("+json"))
+
+
+def cross_site(scope: Scope) -> bool:
+    """Whether the browser says a state-changing request comes from another site."""
+    if scope.get("method", "GET") in SAFE_METHODS:
+        return False
+    headers = dict(scope.get("headers", []))
+    if headers.get(b"sec-fetch-site", b"").strip().lower() == b"cross-site":
+        return True
+    origin = headers.get(b"origin")
+    if origin is None:
+        return False  # not a browser, or an old one: the other rules still hold
+    host = headers.get(b"host", b"").decode("latin-1").strip().lower()
+    parsed = urlsplit(origin.decode("latin-1").strip().lower())
+    return not host or parsed.netloc != host
 
 
 def forgeable(scope: Scope) -> bool:
@@ -54,13 +75,16 @@ def forgeable(scope: Scope) -> bool:
     return not is_json(content_type)
 
 
-class ApiCsrfMiddleware:
-    """Refuses forgeable state-changing /api requests with 403 JSON."""
+class CsrfMiddleware:
+    """Refuses cross-site state-changing requests, and forgeable state-changing /api requests, with 403."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and cross_site(scope):
+            await refuse(scope, send, status=403, title="无权访问", message=CROSS_SITE_MESSAGE)
+            return
         if scope["type"] == "http" and forgeable(scope):
             await refuse(scope, send, status=403, title="无权访问", message=MESSAGE)
             return

@@ -145,7 +145,12 @@ def api_import(
     form: dict[str, Any] = {"kind": kind, "organisation_id": org_id, "policy": policy, "publish": publish}
     if owner_id is not None:
         form["owner_id"] = owner_id
-    return client.post("/api/ops/import", data=form, files={"file": (filename, data)})
+    return client.post(
+        "/api/ops/import",
+        data=form,
+        files={"file": (filename, data)},
+        headers={"X-Requested-With": "XMLHttpRequest"},  # the API's CSRF rule for multipart
+    )
 
 
 def job_report(client: TestClient, response: Any) -> dict[str, Any]:
