@@ -10,7 +10,7 @@ API refusals must be JSON. 404 where existence itself is private (a secret need,
 """
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +19,6 @@ from fastapi.testclient import TestClient
 
 from backend.main import app
 from backend.transfer import exporter
-from backend.transfer.worker import job_runner
 from tests.factories import PASSWORD, need_data, result_data
 from tests.security.routes import RouteKey, all_routes
 from tests.security.world import ROLES, World
@@ -391,15 +390,6 @@ ACCESS: dict[str, list[Case]] = {
 }
 
 ROUTES = all_routes(app)
-
-
-@pytest.fixture
-def access_client(client: TestClient) -> Iterator[TestClient]:
-    """The test client, with import jobs queued but not run (they would need their own commits)."""
-    app.dependency_overrides[job_runner] = lambda: lambda job_id, rows: None
-    client.follow_redirects = False
-    yield client
-    app.dependency_overrides.pop(job_runner, None)
 
 
 def send(client: TestClient, world: World, role: str, method: str, case: Case) -> Any:

@@ -24,7 +24,7 @@ from backend.needs.models import Need
 from backend.security.login_limit import PER_ACCOUNT, PER_ADDRESS, WINDOW_SECONDS, login_limiter
 from tests.factories import PASSWORD, make_user
 from tests.security.routes import state_changing
-from tests.security.test_access_table import ACCESS, LOGIN, Case, access_client, send  # noqa: F401
+from tests.security.test_access_table import ACCESS, LOGIN, Case
 from tests.security.world import ROLES, World
 
 PAGE_POSTS = state_changing(app, api=False)
