@@ -67,5 +67,8 @@ def get_session() -> Iterator[Session]:
             yield session
             session.commit()
         except BaseException:
+            # Detach first: a rollback would expire every loaded row, and the error page that
+            # follows still reads the viewer's (then detached) user.
+            session.expunge_all()
             session.rollback()
             raise

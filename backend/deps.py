@@ -15,7 +15,9 @@ from backend.vocab import Role
 
 SESSION_COOKIE = "kematch_session"
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the request's transaction commits before the response is sent, so a failed
+# commit (database locked, disk full) reaches the error handlers instead of following a 200.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 @dataclass(frozen=True)

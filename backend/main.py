@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.accounts import api as accounts_api
@@ -52,7 +53,12 @@ _ERROR_TITLES = {
     422: "输入有误",
     429: "操作过于频繁",
     500: "服务器出错了",
+    503: "系统繁忙",
 }
+# Driver messages of a database that is busy (another writer holds the lock past the busy
+# timeout) or out of space: the transaction was rolled back, so the user may simply retry.
+_DB_BUSY = ("database is locked", "database table is locked", "lock timeout", "could not obtain lock")
+_DB_FULL = ("database or disk is full", "no space left on device", "disk full")
 
 
 def _is_api(request: Request) -> bool:
@@ -89,6 +95,18 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return _error_response(request, exc.status_code, message)
 
 
+async def _database_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, OperationalError)
+    text = str(exc.orig).lower()
+    if any(marker in text for marker in _DB_BUSY):
+        log.warning("database busy on %s %s: %s", request.method, request.url.path, exc.orig)
+        return _error_response(request, 503, "系统繁忙，请稍后重试")
+    if any(marker in text for marker in _DB_FULL):
+        log.error("database out of space on %s %s: %s", request.method, request.url.path, exc.orig)
+        return _error_response(request, 503, "存储空间不足，本次内容未能保存，请稍后重试或联系平台运营")
+    return await _unexpected(request, exc)
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return _error_response(request, 500, "系统遇到意外错误，已记录。请稍后重试。")
@@ -108,6 +126,7 @@ def create_app() -> FastAPI:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(OperationalError, _database_error)
     app.add_exception_handler(Exception, _unexpected)
     for module in (dashboard_api, notifications_api):  # operators' dashboard; the bell's notifications
         app.include_router(module.router, prefix="/api")
