@@ -46,11 +46,21 @@ def apply_changes(changes: list[Change]) -> None:
     engine = _engine
     if engine is None:
         return
-    for side, item_id, document in changes:
-        if document is None:
-            engine.remove(side=side, doc_id=item_id)  # type: ignore[arg-type]
-        else:
-            engine.upsert(document)
+    try:
+        for side, item_id, document in changes:
+            if document is None:
+                engine.remove(side=side, doc_id=item_id)  # type: ignore[arg-type]
+            else:
+                engine.upsert(document)
+    except Exception:
+        # The write is committed: failing the request now (disk full while saving the index
+        # files, say) would invite a duplicate. The index is a cache of the database: bring the
+        # one in memory back in line; the files follow at the next save or start-up.
+        log.exception("index update failed; re-syncing the index with the database")
+        try:
+            sync_engine(engine)
+        except Exception:
+            log.exception("index re-sync failed; the index catches up at the next start")
 
 
 def start_matching() -> None:
