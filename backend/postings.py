@@ -10,9 +10,18 @@ MAX_KEYWORD_LEN = 20
 _SPLIT = re.compile(r"[,，、;；\s]+")
 
 
+# C0 control characters other than tab and line breaks: NUL among them, which PostgreSQL
+# refuses to store (a 500 at commit) and which no one types on purpose.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def clean_text(value: Any) -> Any:
-    """Strip surrounding whitespace from text input."""
-    return value.strip() if isinstance(value, str) else value
+    """Strip surrounding whitespace from text input; refuse control characters."""
+    if not isinstance(value, str):
+        return value
+    if _CONTROL.search(value):
+        raise ValueError("不能包含控制字符")
+    return value.strip()
 
 
 def clean_keywords(value: Any) -> Any:
@@ -22,7 +31,7 @@ def clean_keywords(value: Any) -> Any:
         return items
     seen: list[str] = []
     for item in items:
-        word = str(item).strip()
+        word = clean_text(str(item))
         if word and word not in seen:
             seen.append(word)
     if len(seen) > MAX_KEYWORDS:

@@ -30,6 +30,8 @@ class Login(BaseModel):
     email: str = Field(min_length=1, max_length=254)
     password: str = Field(min_length=1, max_length=128)
 
+    _clean = field_validator("email", mode="before")(clean_text)
+
 
 class PasswordChange(BaseModel):
     current_password: str = Field(min_length=1, max_length=128)
