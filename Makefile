@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test lint format migrate revision index model venv demo eval bench screenshots clean
+.PHONY: run test lint format migrate revision index model venv demo eval bench bench-pages screenshots clean
 
 $(VENV_STAMP): requirements.lock pyproject.toml
 	@test -x .venv/bin/python || $(PYTHON) -m venv .venv
@@ -60,6 +60,15 @@ eval: model
 
 bench: model
 	$(PY) -m embeddings.bench --write docs/benchmarks.md
+	$(MAKE) bench-pages
+
+# Page latency on a live demo server (starts its own, on a temporary database).
+bench-pages: model
+	$(PY) -m tools.bench_pages
+
+# Screenshots of every page to docs/screenshots/ (starts its own demo server; needs /usr/bin/chromium).
+screenshots: model
+	$(PY) -m tools.screenshots
 
 clean:
 	rm -rf .venv data/models data/index data/cache
