@@ -6,6 +6,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -69,6 +70,7 @@ class MatchEngine:
         index_dir: Path | None = None,
         config: RankConfig | None = None,
         ann_threshold: int = 50_000,
+        ann: Literal["hnsw", "ivf"] = "hnsw",
         autosave: bool = True,
     ) -> None:
         """Load whatever valid index files exist under `index_dir` (never raises on bad files)."""
@@ -85,9 +87,12 @@ class MatchEngine:
                     dim=encoder.dim,
                     model_id=encoder.model_id,
                     ann_threshold=ann_threshold,
+                    ann=ann,
                 )
             else:
-                vec = VectorIndex(dim=encoder.dim, model_id=encoder.model_id, ann_threshold=ann_threshold)
+                vec = VectorIndex(
+                    dim=encoder.dim, model_id=encoder.model_id, ann_threshold=ann_threshold, ann=ann
+                )
             self._sides[side] = _SideState(vectors=vec, config=self.config)
 
     # --- writes ------------------------------------------------------------------
