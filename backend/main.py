@@ -37,6 +37,7 @@ from backend.security.body_limit import BodyTooLarge
 from backend.templating import STATIC_DIR, MessagePage, render
 from backend.transfer import api as transfer_api
 from backend.transfer import pages as transfer_pages
+from backend.transfer.worker import mark_interrupted_jobs
 from backend.validation import field_errors
 from backend.workspace import pages as workspace_pages
 
@@ -114,6 +115,7 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    mark_interrupted_jobs()  # before the sync, which indexes what they stored
     start_matching()
     yield
 

@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from pydantic import BaseModel
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from backend.accounts.models import Organisation, User
 from backend.db import get_engine, utcnow
@@ -199,3 +199,23 @@ def run_job(*, job_id: int, rows: list[Row], scope: Scope) -> None:
         _index(job, scope)
     except Exception:  # the rows are stored; the index catches up at the next start-up sync
         log.exception("indexing after import job %s failed", job_id)
+
+
+def mark_interrupted_jobs() -> int:
+    """At start-up: jobs a stopped process left unfinished are marked 已中断, with what they stored.
+
+    Jobs run in threads of the one server process, so none is still running at start-up.
+    """
+    unfinished = col(ImportJob.status).in_(("queued", "running", "importing"))
+    with Session(get_engine(), expire_on_commit=False) as session:
+        jobs = list(session.exec(select(ImportJob).where(unfinished)))
+        for job in jobs:
+            log.warning("import job %s was left %s by a stopped process: marked failed", job.id, job.status)
+            stored = f"已导入 {job.imported} 行（见下方报告）" if job.imported else "未导入任何数据"
+            job.status = "failed"
+            job.message = f"导入中断：导入过程中服务重启，{stored}；未处理的行请重新上传"
+            job.finished_at = job.updated_at = utcnow()
+            session.add(job)
+        if jobs:
+            session.commit()
+    return len(jobs)
