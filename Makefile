@@ -72,3 +72,15 @@ screenshots: model
 
 clean:
 	rm -rf .venv data/models data/index data/cache
+
+.PHONY: backup restore loadtest
+
+backup: venv
+	$(PY) -m tools.backup backup
+
+restore: venv
+	@test -n "$(file)" || (echo 'usage: make restore file=data/backups/kematch-YYYYmmdd-HHMMSS.db' && exit 2)
+	$(PY) -m tools.backup restore "$(file)"
+
+loadtest: model
+	$(PY) -m tools.loadtest $(LOADTEST_ARGS)
