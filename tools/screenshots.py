@@ -56,7 +56,7 @@ class Shooter:
         clip = {"x": 0, "y": 0, "width": width, "height": min(height, MAX_HEIGHT)}
         page.screenshot(path=str(path), full_page=True, clip=clip)
         self.written.append(path.name)
-        print(f"  {path.relative_to(ROOT)}", flush=True)
+        print(f"  {path}", flush=True)
 
     def visit(self, role: str | None, path: str, name: str, *, phone: bool = False) -> Page:
         page = self.page(role, phone=phone)
