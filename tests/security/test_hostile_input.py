@@ -276,3 +276,29 @@ def test_formula_in_a_posting_is_neutralised_in_the_operators_export(
     )
     cells = [cell for row in rows for cell in row]
     assert "'" + payload in cells and payload not in cells
+
+
+@pytest.mark.slow
+def test_markup_in_match_cards_is_shown_as_text(client: TestClient, world: World, match_engine: Any) -> None:
+    from backend.matching.lifecycle import listed_documents
+
+    world.sign_in(client, "operator")  # operators publish at once
+    need = client.post(
+        "/api/needs?publish=true",
+        json=need_data(
+            title="发酵染菌" + XSS, problem="发酵罐批次差异大、容易染菌" + XSS + "，想提高批次稳定性。"
+        ),
+    ).json()
+    result = client.post(
+        "/api/results?publish=true",
+        json=result_data(title="发酵过程控制" + XSS, summary="在线监测发酵过程，降低染菌与批次差异。" + XSS),
+    ).json()
+    needs, results = listed_documents(world.session)
+    match_engine.sync(side="need", docs=needs)
+    match_engine.sync(side="result", docs=results)
+    for url in (f"/needs/{need['id']}", f"/results/{result['id']}", "/workspace"):
+        html = client.get(url).text
+        assert '<script>alert("xss")' not in html and "<img src=x" not in html, url
+    card_page = client.get(f"/needs/{need['id']}").text
+    assert f"/results/{result['id']}" in card_page  # the card really is there
+    assert "发酵过程控制&lt;script&gt;" in card_page

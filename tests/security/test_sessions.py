@@ -23,7 +23,7 @@ from backend.main import app
 from backend.needs.models import Need
 from backend.security.login_limit import PER_ACCOUNT, PER_ADDRESS, WINDOW_SECONDS, login_limiter
 from tests.factories import PASSWORD, make_user
-from tests.security.routes import state_changing
+from tests.security.routes import all_routes, state_changing
 from tests.security.test_access_table import ACCESS, LOGIN, Case
 from tests.security.world import ROLES, World
 
@@ -331,3 +331,47 @@ def test_login_page_shows_the_throttle_message(client: TestClient, session: Sess
     page = client.post("/login", data={"email": user.email, "password": PASSWORD}, follow_redirects=False)
     assert page.status_code == 429 and "登录失败次数过多，请 15 分钟后再试" in page.text
     assert SESSION_COOKIE not in page.cookies
+
+
+# --- security headers ----------------------------------------------------------------------------
+
+
+def test_security_headers_on_pages_api_and_errors(client: TestClient, world: World) -> None:
+    world.sign_in(client, "enterprise")
+    answers = [
+        client.get("/"),
+        client.get(f"/needs/{world.need_pub.id}"),
+        client.get("/api/needs"),
+        client.get("/no-such-page"),
+        client.post(
+            "/api/needs", content=b"x", headers={"Content-Type": "text/plain"}
+        ),  # refused by middleware
+        client.get("/static/css/site.css"),
+    ]
+    for response in answers:
+        headers = response.headers
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["x-frame-options"] == "DENY"
+        assert headers["referrer-policy"] == "strict-origin-when-cross-origin"
+        csp = headers["content-security-policy"]
+        assert (
+            "script-src 'self'" in csp
+            and "frame-ancestors 'none'" in csp
+            and "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
+        )
+
+
+def test_pages_use_no_inline_script(access_client: TestClient, world: World) -> None:
+    """What CSP script-src 'self' would block: inline <script> bodies, on* handlers, javascript: links."""
+    import re
+
+    inline = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|\son[a-z]+\s*=|javascript:", re.IGNORECASE)
+    for role in ("operator", "enterprise", "researcher"):
+        world.sign_in(access_client, role)
+        for route in state_changing(app, api=False) + [r for r in all_routes(app) if r.method == "GET"]:
+            if route.method != "GET" or route.path.startswith(("/api", "/docs", "/redoc", "/openapi")):
+                continue
+            for case in ACCESS[str(route)]:
+                response = access_client.get(case.path.format(**world.ids()))
+                if "text/html" in response.headers.get("content-type", ""):
+                    assert not inline.search(response.text), (role, case.path, inline.search(response.text))
