@@ -86,7 +86,7 @@ def check_backup(path: Path) -> str:
         conn.close()
     if len(revisions) != 1 or revisions[0] not in known_revisions():
         raise BackupError(f"数据库版本 {revisions} 与本程序的迁移不符，不能恢复：{path}")
-    return revisions[0]
+    return str(revisions[0])
 
 
 def _copy(source: Path, target: Path) -> None:
