@@ -370,8 +370,10 @@ def suggestions(
     for need in unpaired_needs(session=session, limit=limit):
         picked: list[Suggestion] = []
         for hit in engine.match_need(need=need_document(need), k=per_need * 3):
+            if hit.score < threshold:
+                break  # hits come best first; loading the rows below the threshold was most of the page's time
             result = session.get(Result, hit.id)
-            if hit.score < threshold or result is None or result.status != PostingStatus.published:
+            if result is None or result.status != PostingStatus.published:
                 continue
             picked.append(
                 Suggestion(
