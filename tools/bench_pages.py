@@ -135,6 +135,14 @@ def _machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, {platform.system()}"
 
 
+def _shown_path(path: str) -> str:
+    """`path` relative to the repository when inside it (.venv/bin/python), else as given."""
+    try:
+        return str(Path(path).relative_to(ROOT))
+    except ValueError:
+        return path
+
+
 def _commit() -> str:
     try:
         out = subprocess.run(
@@ -188,7 +196,7 @@ def main() -> int:
     command = (
         "make bench-pages"
         if os.environ.get("MAKELEVEL")
-        else shlex.join(["python", "-m", "tools.bench_pages", *sys.argv[1:]])
+        else shlex.join([_shown_path(sys.executable), "-m", "tools.bench_pages", *sys.argv[1:]])
     )
     print("starting a demo server (fresh database, real model)…", flush=True)
     server: LiveServer = existing_or_new_server()

@@ -51,6 +51,7 @@ def test_main_nav_is_reachable_with_tab(open_page: OpenPage) -> None:
     for label in ("技术需求", "科技成果", "我的工作台", "发布需求"):
         assert label in reached, reached
     assert any(r.startswith("通知") for r in reached), reached
+    expect(ent.locator("a.bell svg")).to_be_visible()  # drawn, not an emoji headless fonts lack
     outline = ent.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
     assert outline != "none"  # focus is visible
 
