@@ -137,7 +137,11 @@ def _split_long(phrase: str) -> list[str]:
 def shared_terms(a: str, b: str) -> list[str]:
     """Terms both texts use, most specific first, without terms contained in others."""
     na, nb = normalize(a), normalize(b)
-    common = (set(terms(a)) & set(terms(b))) | _phrases(na, nb)
+    # Segment only the shorter text (usually the query, so its terms are cached across the ten
+    # hits) and look its terms up in the longer one: jieba on every candidate was most of the cost
+    # of explaining a ranked list.
+    short, long_norm = (a, nb) if len(na) <= len(nb) else (b, na)
+    common = {t for t in terms(short) if t in long_norm} | _phrases(na, nb)
     common = {
         t for t in common if t not in STOPWORDS and not any(t in s for s in STOPWORDS if len(s) > len(t))
     }
@@ -156,7 +160,10 @@ def _original_case(term: str, text: str) -> str:
 
 
 def _top_terms(text: str, exclude: set[str], n: int) -> list[str]:
-    cands = [t for t in terms(text) if t not in exclude and not any(t in e for e in exclude)]
+    # Chinese words only: units and codes (mg/ml, g/cm2) embed close to each other by form, not meaning.
+    cands = [
+        t for t in terms(text) if not t.isascii() and t not in exclude and not any(t in e for e in exclude)
+    ]
     return sorted(cands, key=lambda t: -_idf(t))[:n]
 
 
@@ -174,7 +181,7 @@ def _term_vectors(encoder: EncoderLike, words: list[str]) -> FloatArray:
 
 
 def related_terms(
-    *, need: str, result: str, shared: list[str], encoder: EncoderLike, threshold: float = 0.89
+    *, need: str, result: str, shared: list[str], encoder: EncoderLike, threshold: float = 0.9
 ) -> list[RelatedTerm]:
     """Pairs of non-shared terms whose embeddings are close (term vectors cached)."""
     exclude = set(shared)
@@ -188,7 +195,9 @@ def related_terms(
         i, j = divmod(int(flat), len(b))
         if sims[i, j] < threshold or len(pairs) >= 5:
             break
-        if i not in used_a and j not in used_b and a[i] not in b[j] and b[j] not in a[i]:
+        # Words sharing a character (配基 / 乙基) look alike to the model; only unlike spellings
+        # with close meanings are worth pointing out.
+        if i not in used_a and j not in used_b and not set(a[i]) & set(b[j]):
             pairs.append(RelatedTerm(a[i], b[j], round(float(sims[i, j]), 3)))
             used_a.add(i)
             used_b.add(j)
