@@ -29,6 +29,7 @@ _STOPWORD_TEXT = """
 为了 因此 由于 所以 如果 以期 提供 参考 成果 需求 企业 我司
 用得 只用 老是 一下 怎么 什么 想要 一直 办法 东西 情况下 公司
 项目 产品 系统 应用 方案 领域 国内 国外 较 高 低 好 多 少 大 小
+团队 合作 单位 我方 贵方 厂家 客户 批次 在位 min ppm
 """
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 STOP_CHARS = re.compile("[的中及和与在对为了是将把被由从以于其该此并而且也都等或]")

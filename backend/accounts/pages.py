@@ -11,7 +11,7 @@ from backend.accounts.session_cookie import clear_session_cookie, set_session_co
 from backend.config import get_settings
 from backend.deps import SESSION_COOKIE, CsrfChecked, MaybeViewer, OperatorUser, SessionDep, SignedIn
 from backend.errors import InvalidInput, NotAuthenticated, RateLimited
-from backend.forms import FormState, parse, read_form
+from backend.forms import FormState, PostedForm, parse
 from backend.security import login_limit
 from backend.security.login_limit import client_address
 from backend.templating import redirect, render
@@ -50,8 +50,7 @@ def login_form(request: Request, viewer: MaybeViewer, next: str | None = None) -
 # CsrfChecked: a signed-in visitor's form carries the session's token; an anonymous one has no
 # session to bind a token to, and is guarded by the Origin / Sec-Fetch-Site check (backend.security).
 @router.post("/login", response_model=None, dependencies=[CsrfChecked])
-async def login(request: Request, session: SessionDep) -> HTMLResponse | RedirectResponse:
-    data = await read_form(request)
+def login(request: Request, session: SessionDep, data: PostedForm) -> HTMLResponse | RedirectResponse:
     page = AuthPage(
         title="登录",
         form=FormState(values={"email": data.get("email", "")}),
@@ -94,8 +93,7 @@ def signup_form(request: Request, viewer: MaybeViewer, role: str = "enterprise")
 
 
 @router.post("/signup", response_model=None, dependencies=[CsrfChecked])
-async def signup(request: Request, session: SessionDep) -> HTMLResponse | RedirectResponse:
-    data = await read_form(request)
+def signup(request: Request, session: SessionDep, data: PostedForm) -> HTMLResponse | RedirectResponse:
     shown = {k: v for k, v in data.items() if k != "password"}
     page = AuthPage(title="注册账号", form=FormState(values=shown))
     try:
@@ -117,10 +115,9 @@ def password_form(request: Request, viewer: SignedIn) -> HTMLResponse:
 
 
 @router.post("/account/password", response_model=None, dependencies=[CsrfChecked])
-async def change_password(
-    request: Request, session: SessionDep, viewer: SignedIn
+def change_password(
+    request: Request, session: SessionDep, viewer: SignedIn, data: PostedForm
 ) -> HTMLResponse | RedirectResponse:
-    data = await read_form(request)
     page = AuthPage(title="修改密码")
     try:
         change = parse(PasswordChange, data)
@@ -140,10 +137,9 @@ def new_user_form(request: Request, operator: OperatorUser) -> HTMLResponse:
 
 
 @router.post("/ops/users/new", response_model=None, dependencies=[CsrfChecked])
-async def create_user(
-    request: Request, session: SessionDep, operator: OperatorUser
+def create_user(
+    request: Request, session: SessionDep, operator: OperatorUser, data: PostedForm
 ) -> HTMLResponse | RedirectResponse:
-    data = await read_form(request)
     shown = {k: v for k, v in data.items() if k != "password"}
     page = AuthPage(title="开通账号", roles=list(Role), form=FormState(values=shown))
     try:

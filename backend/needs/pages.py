@@ -13,7 +13,7 @@ from backend.accounts.models import Organisation, User
 from backend.db import utcnow
 from backend.deps import CsrfChecked, MaybeViewer, SessionDep, SignedIn
 from backend.errors import Conflict, InvalidInput, NotPermitted
-from backend.forms import FormState, parse, read_form
+from backend.forms import FormState, PostedForm, parse
 from backend.home.pages import PER_PAGE, TRL_CHOICES, ListPage, parse_list_query
 from backend.matching import pages as match_pages
 from backend.needs import service
@@ -80,8 +80,7 @@ def _stored_values(need: Need) -> dict[str, Any]:
     return values
 
 
-async def _posted(request: Request) -> tuple[dict[str, Any], str]:
-    data = await read_form(request)
+def _posted(data: dict[str, Any]) -> tuple[dict[str, Any], str]:
     action = str(data.pop("action", "draft"))
     data.setdefault("modes", [])  # no box ticked: "choose at least one", not "missing"
     if data.get("trl_wanted") is None:
@@ -155,11 +154,11 @@ def new_need_form(request: Request, session: SessionDep, viewer: SignedIn) -> HT
 
 
 @router.post("/needs/new", response_model=None, dependencies=[CsrfChecked])
-async def create_need(
-    request: Request, session: SessionDep, viewer: SignedIn
+def create_need(
+    request: Request, session: SessionDep, viewer: SignedIn, form: PostedForm
 ) -> HTMLResponse | RedirectResponse:
     _ensure_poster(viewer.user)
-    data, action = await _posted(request)
+    data, action = _posted(form)
     page = NeedFormPage(title="发布技术需求", action="/needs/new", form=FormState(values=data))
     if action == "preview":
         return _preview(request, session, viewer.user, page, None)
@@ -205,11 +204,11 @@ def edit_need_form(
 
 
 @router.post("/needs/{need_id:int}/edit", response_model=None, dependencies=[CsrfChecked])
-async def update_need(
-    request: Request, need_id: int, session: SessionDep, viewer: SignedIn
+def update_need(
+    request: Request, need_id: int, session: SessionDep, viewer: SignedIn, form: PostedForm
 ) -> HTMLResponse | RedirectResponse:
     need = service.get_editable(session=session, need_id=need_id, user=viewer.user)
-    data, action = await _posted(request)
+    data, action = _posted(form)
     page = NeedFormPage(
         title=f"编辑需求：{need.title}",
         action=f"/needs/{need.id}/edit",

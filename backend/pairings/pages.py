@@ -11,7 +11,7 @@ from sqlmodel import Session
 from backend.accounts.models import User
 from backend.deps import CsrfChecked, SessionDep, SignedIn
 from backend.errors import Conflict, InvalidInput, NotPermitted
-from backend.forms import read_form
+from backend.forms import PostedForm
 from backend.matching.pages import PairState, asker_side
 from backend.needs import service as needs
 from backend.needs.models import Need, NeedPublic
@@ -85,8 +85,7 @@ def _int(value: Any) -> int:
 
 
 @router.post("/pairings/interest", dependencies=[CsrfChecked])
-async def express_interest(request: Request, session: SessionDep, viewer: SignedIn) -> RedirectResponse:
-    form = await read_form(request)
+def express_interest(session: SessionDep, viewer: SignedIn, form: PostedForm) -> RedirectResponse:
     need_id, result_id = _int(form.get("need_id")), _int(form.get("result_id"))
     back = _safe_back(form.get("back"), "/workspace")
     try:
@@ -218,18 +217,12 @@ def _party_step(
 
 
 @router.post("/pairings/{pairing_id:int}/withdraw", dependencies=[CsrfChecked])
-async def withdraw(
-    request: Request, pairing_id: int, session: SessionDep, viewer: SignedIn
-) -> RedirectResponse:
-    form = await read_form(request)
+def withdraw(pairing_id: int, session: SessionDep, viewer: SignedIn, form: PostedForm) -> RedirectResponse:
     note = str(form.get("note", "")).strip()[:500]
     return _party_step(session, pairing_id, viewer.user, S.closed, note, form.get("version"))
 
 
 @router.post("/pairings/{pairing_id:int}/negotiate", dependencies=[CsrfChecked])
-async def negotiate(
-    request: Request, pairing_id: int, session: SessionDep, viewer: SignedIn
-) -> RedirectResponse:
-    form = await read_form(request)
+def negotiate(pairing_id: int, session: SessionDep, viewer: SignedIn, form: PostedForm) -> RedirectResponse:
     note = str(form.get("note", "")).strip()[:500]
     return _party_step(session, pairing_id, viewer.user, S.negotiating, note, form.get("version"))

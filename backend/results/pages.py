@@ -11,7 +11,7 @@ from sqlmodel import Session
 from backend.accounts.models import Organisation, User
 from backend.deps import CsrfChecked, MaybeViewer, SessionDep, SignedIn
 from backend.errors import Conflict, InvalidInput, NotPermitted
-from backend.forms import FormState, parse, read_form
+from backend.forms import FormState, PostedForm, parse
 from backend.home.pages import PER_PAGE, TRL_CHOICES, ListPage, parse_list_query
 from backend.matching import pages as match_pages
 from backend.posting_service import can_edit, outcome
@@ -76,8 +76,7 @@ def _stored_values(result: Result) -> dict[str, Any]:
     return values
 
 
-async def _posted(request: Request) -> tuple[dict[str, Any], str]:
-    data = await read_form(request)
+def _posted(data: dict[str, Any]) -> tuple[dict[str, Any], str]:
     action = str(data.pop("action", "draft"))
     data.setdefault("modes", [])  # no box ticked: "choose at least one", not "missing"
     if data.get("trl") is None:
@@ -150,11 +149,11 @@ def new_result_form(request: Request, session: SessionDep, viewer: SignedIn) -> 
 
 
 @router.post("/results/new", response_model=None, dependencies=[CsrfChecked])
-async def create_result(
-    request: Request, session: SessionDep, viewer: SignedIn
+def create_result(
+    request: Request, session: SessionDep, viewer: SignedIn, form: PostedForm
 ) -> HTMLResponse | RedirectResponse:
     _ensure_poster(viewer.user)
-    data, action = await _posted(request)
+    data, action = _posted(form)
     page = ResultFormPage(title="发布科技成果", action="/results/new", form=FormState(values=data))
     if action == "preview":
         return _preview(request, session, viewer.user, page, None)
@@ -202,11 +201,11 @@ def edit_result_form(
 
 
 @router.post("/results/{result_id:int}/edit", response_model=None, dependencies=[CsrfChecked])
-async def update_result(
-    request: Request, result_id: int, session: SessionDep, viewer: SignedIn
+def update_result(
+    request: Request, result_id: int, session: SessionDep, viewer: SignedIn, form: PostedForm
 ) -> HTMLResponse | RedirectResponse:
     result = service.get_editable(session=session, result_id=result_id, user=viewer.user)
-    data, action = await _posted(request)
+    data, action = _posted(form)
     page = ResultFormPage(
         title=f"编辑成果：{result.title}",
         action=f"/results/{result.id}/edit",
