@@ -200,6 +200,16 @@ class MatchEngine:
         enc = self.encoder if related else None
         return explain(need=n, result=r, lexical=self._sides["result"].lexical, encoder=enc)
 
+    def score_pair(self, *, need: Document | int, result: int) -> Match:
+        """One indexed result's score for a need, exactly as `match_need` would rank it, explained."""
+        query = self._resolve("need", need)
+        st = self._sides["result"]
+        rel = st.ranker.pair(query_vector=self._query_vector(query), query_text=query.text, target_id=result)
+        scored = self._score(query, rel_ids=rel.ids, rel=rel, target="result", filters=None)
+        if not scored:
+            raise KeyError(f"result {result} is not indexed")
+        return self._attach(query, scored[0], "result")
+
     def _resolve(self, side: Side, doc: Document | int) -> Document:
         if isinstance(doc, Document):
             return doc

@@ -182,7 +182,7 @@ def _term_vectors(encoder: EncoderLike, words: list[str]) -> FloatArray:
 
 
 def related_terms(
-    *, need: str, result: str, shared: list[str], encoder: EncoderLike, threshold: float = 0.9
+    *, need: str, result: str, shared: list[str], encoder: EncoderLike, threshold: float = 0.89
 ) -> list[RelatedTerm]:
     """Pairs of non-shared terms whose embeddings are close (term vectors cached)."""
     exclude = set(shared)
@@ -196,9 +196,7 @@ def related_terms(
         i, j = divmod(int(flat), len(b))
         if sims[i, j] < threshold or len(pairs) >= 5:
             break
-        # Words sharing a character (配基 / 乙基) look alike to the model; only unlike spellings
-        # with close meanings are worth pointing out.
-        if i not in used_a and j not in used_b and not set(a[i]) & set(b[j]):
+        if i not in used_a and j not in used_b and a[i] not in b[j] and b[j] not in a[i]:
             pairs.append(RelatedTerm(a[i], b[j], round(float(sims[i, j]), 3)))
             used_a.add(i)
             used_b.add(j)

@@ -111,6 +111,21 @@ class Ranker:
                 )
         return rel
 
+    def pair(self, *, query_vector: FloatArray, query_text: str, target_id: int) -> Relevance:
+        """Fused relevance of one indexed document, on the same scale as `relevance`."""
+        cfg = self.config
+        q = np.asarray(query_vector, dtype=np.float32).reshape(-1)
+        with self.vectors.lock.read():
+            if target_id not in self.vectors:
+                empty = np.zeros(0, np.float32)
+                return Relevance(np.zeros(0, np.int64), empty, empty, empty, empty, empty)
+            ids = np.array([target_id], dtype=np.int64)
+            lex = self.lexical.score_all(query_text)
+            lexical = lex.lookup(ids)
+            l_mu, l_sd = blend(lex.live_scores(), prior=cfg.lexical_prior, weight=cfg.prior_docs)
+            z_l = ((lexical - l_mu) / l_sd).astype(np.float32)
+            return self._fuse(q, ids, self.vectors.vectors(ids), lexical, z_l)
+
     def _fuse(
         self, q: FloatArray, ids: IntArray, vecs: FloatArray, lexical: FloatArray, z_l: FloatArray
     ) -> Relevance:

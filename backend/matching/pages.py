@@ -22,12 +22,12 @@ from backend.pairings.models import Pairing, PairingEvent
 from backend.results import service as results
 from backend.results.models import Result
 from backend.vocab import TRL_LABELS, PairingStatus, PostingStatus, Role
+from embeddings.engine import Match
 from embeddings.explain import shared_terms
-from embeddings.fit import Filters, assess
+from embeddings.fit import assess
 
 ASPECT_LABELS = {"field": "领域", "trl": "成熟度", "mode": "合作方式", "region": "地区", "budget": "预算"}
 PREVIEWED = (PostingStatus.draft, PostingStatus.pending, PostingStatus.returned)
-SNAPSHOT_K = 200  # how deep to look for a pair's own score before widening
 
 
 @dataclass
@@ -285,15 +285,11 @@ def pair_snapshot(*, session: Session, need: Need, result: Result) -> tuple[floa
             "reasons_against": [f.reason for f in fit if f.verdict == "against"],
             "notes": [f.reason for f in fit if f.verdict == "neutral"],
         }
-    hits = engine.match_need(need=nd, k=SNAPSHOT_K)
-    hit = next((h for h in hits if h.id == result.id), None)
-    if hit is None:  # deep in the ranking: filters make the engine look ten times wider
-        narrow = Filters(fields=frozenset({str(result.field)}), regions=frozenset({result.region}))
-        hit = next(
-            (h for h in engine.match_need(need=nd, k=10 * SNAPSHOT_K, filters=narrow) if h.id == result.id),
-            None,
-        )
-    ex = engine.explain(need=nd, result=rd)
+    try:
+        hit: Match | None = engine.score_pair(need=nd, result=rd.id)
+    except KeyError:  # the result is not listed (draft, pending): no ranking to take a score from
+        hit = None
+    ex = hit.explanation if hit and hit.explanation else engine.explain(need=nd, result=rd, related=False)
     score = hit.score if hit else 0.0
     return score, {
         "engine": True,

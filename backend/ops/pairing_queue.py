@@ -17,7 +17,8 @@ from sqlmodel import Session, col, select
 from backend.accounts.models import Organisation, User
 from backend.db import utcnow
 from backend.errors import Conflict, DomainError, InvalidInput, NotFound
-from backend.matching.documents import need_document, result_document
+from backend.matching.documents import need_document
+from backend.matching.pages import pair_snapshot
 from backend.needs.models import Need
 from backend.notifications.service import notify
 from backend.pairings import service as pairings
@@ -393,33 +394,6 @@ def suggestions(
     return out
 
 
-def snapshot(*, engine: MatchEngine | None, need: Need, result: Result) -> tuple[float, dict[str, Any]]:
-    """The pair's score and explanation now, as the pairing keeps them."""
-    if engine is None:
-        return 0.0, {"engine": False, "notes": ["匹配引擎未启用，由平台运营人工撮合"]}
-    need_doc, result_doc = need_document(need), result_document(result)
-    hits = engine.match_need(need=need_doc, k=100)
-    hit = next((h for h in hits if h.id == result.id), None)
-    ex = engine.explain(need=need_doc, result=result_doc, related=False)
-    data: dict[str, Any] = {
-        "engine": True,
-        "reasons_for": list(ex.reasons_for),
-        "reasons_against": list(ex.reasons_against),
-        "notes": list(ex.notes),
-        "shared_terms": list(ex.shared_terms),
-        "need_sentence": ex.need_sentence.text if ex.need_sentence else None,
-        "result_sentence": ex.result_sentence.text if ex.result_sentence else None,
-    }
-    if hit is not None:
-        data["breakdown"] = {
-            "relevance": hit.breakdown.relevance,
-            "semantic": hit.breakdown.semantic,
-            "lexical": hit.breakdown.lexical,
-            "fit": dict(hit.breakdown.fit),
-        }
-    return (hit.score if hit else 0.0), data
-
-
 def propose(
     *, session: Session, need_id: int, result_id: int, operator: User, engine: MatchEngine | None
 ) -> Pairing:
@@ -428,7 +402,7 @@ def propose(
     result = session.get(Result, result_id)
     if need is None or result is None:
         raise NotFound("需求或成果不存在")
-    score, explanation = snapshot(engine=engine, need=need, result=result)
+    score, explanation = pair_snapshot(session=session, need=need, result=result)
     try:
         with session.begin_nested():
             pairing = pairings.propose(

@@ -95,3 +95,14 @@ def test_filters_and_breakdown() -> None:
         assert 0 <= h.score <= 100
         assert abs(b.semantic + b.lexical - b.relevance) < 0.05
         assert abs(min(100.0, max(0.0, b.relevance + sum(b.fit.values()))) - h.score) < 0.05
+
+
+def test_score_pair_gives_the_ranked_score_for_any_indexed_result() -> None:
+    engine = _engine(None)
+    need = NEEDS[0]
+    ranked = engine.match_need(need=need, k=50)
+    for hit in ranked[:3] + ranked[-2:]:
+        pair = engine.score_pair(need=need, result=hit.id)
+        assert pair.id == hit.id
+        assert abs(pair.score - hit.score) < 1e-6
+        assert pair.explanation is not None
