@@ -59,7 +59,7 @@ eval: model
 		--write docs/eval.md
 
 bench: model
-	$(PY) -m embeddings.bench --write docs/benchmarks.md
+	$(PY) -m embeddings.bench --suite --write docs/benchmarks.md
 	$(MAKE) bench-pages
 
 # Page latency on a live demo server (starts its own, on a temporary database).

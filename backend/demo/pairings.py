@@ -76,19 +76,23 @@ def _advance(
             pairings.transition(session=session, pairing=pairing, user=operator, to=step, note=note)
 
 
-def _backdate(session: Session, pairing: Pairing, start_days_ago: int) -> None:
-    """Spread the history over past weeks, a day or two between steps."""
-    start = utcnow() - timedelta(days=start_days_ago)
+def _backdate(session: Session, pairing: Pairing, need: Need, result: Result, nth: int) -> None:
+    """Replay the history after both postings were published: first response within days,
+    then a step every day or two, never in the future."""
+    now = utcnow()
+    listed = max(
+        d for d in (need.published_at, result.published_at, now - timedelta(days=30)) if d is not None
+    )
+    start = min(listed + timedelta(hours=6 + 11 * (nth % 5)), now - timedelta(hours=2))
     events = session.exec(
         select(PairingEvent).where(PairingEvent.pairing_id == pairing.id).order_by(col(PairingEvent.id))
     ).all()
+    step = min(timedelta(days=2), (now - start) / (len(events) + 1))
     for i, event in enumerate(events):
         session.execute(
-            update(PairingEvent)
-            .where(col(PairingEvent.id) == event.id)
-            .values(created_at=start + timedelta(days=2 * i, hours=3 * i))
+            update(PairingEvent).where(col(PairingEvent.id) == event.id).values(created_at=start + step * i)
         )
-    last = start + timedelta(days=2 * max(len(events) - 1, 0))
+    last = start + step * max(len(events) - 1, 0)
     session.execute(
         update(Pairing).where(col(Pairing.id) == pairing.id).values(created_at=start, updated_at=last)
     )
@@ -123,7 +127,7 @@ def create_demo_pairings(session: Session, *, solves: list[tuple[int, int]], ope
             note=message,
         )
         _advance(session, pairing, STAGES[made], asker=asker, other=other, operator=operator, result=result)
-        _backdate(session, pairing, start_days_ago=40 - 3 * made)
+        _backdate(session, pairing, need, result, made)
         made += 1
     session.flush()
     return made
