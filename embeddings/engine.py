@@ -15,6 +15,7 @@ from embeddings.fit import Filters, FitItem, assess, fit_points, passes
 from embeddings.index import VectorIndex
 from embeddings.lexical import LexicalIndex
 from embeddings.ranking import RankConfig, Ranker, calibrate, split_points
+from embeddings.threads import single_threaded_search
 from embeddings.types import SIDES, Document, EncoderLike, FloatArray, Side, other_side
 
 
@@ -74,6 +75,7 @@ class MatchEngine:
         autosave: bool = True,
     ) -> None:
         """Load whatever valid index files exist under `index_dir` (never raises on bad files)."""
+        single_threaded_search()
         self.encoder, self.index_dir = encoder, index_dir
         self.config = config or RankConfig()
         self.autosave = autosave and index_dir is not None
