@@ -10,6 +10,7 @@ EVAL_DIR ?= ../shared/eval
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
+export OPENBLAS_NUM_THREADS := 1
 
 .PHONY: run test lint format migrate revision index model venv demo eval bench bench-pages screenshots clean
 

@@ -1,5 +1,12 @@
 """KeMatch matching engine: documents in, ranked and explained matches out (no web or DB imports)."""
 
+import os
+
+# Before numpy loads OpenBLAS: query-time products are tiny, and a spinning BLAS pool starves the
+# encoder of the machine's cores (see embeddings/threads.py).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
 from embeddings.engine import Breakdown, Match, MatchEngine, SyncReport
 from embeddings.explain import Explanation, RelatedTerm, Sentence, Span
 from embeddings.fit import Filters, FitItem
