@@ -2,6 +2,10 @@
 
 from enum import StrEnum
 
+# The engine owns the labels of what it reasons about (fields, modes, maturity): one source.
+from embeddings.types import FIELD_LABELS, MODE_LABELS
+from embeddings.types import TRL_LABELS as TRL_LABELS
+
 
 class LabelledEnum(StrEnum):
     """A string enum whose members carry a Chinese label."""
@@ -99,40 +103,9 @@ class Proposer(LabelledEnum):
     operator = "operator"
 
 
-TRL_LABELS: dict[int, str] = {
-    1: "基本原理",
-    2: "技术概念",
-    3: "实验室验证",
-    4: "原理样机",
-    5: "相关环境验证",
-    6: "中试 / 系统样机",
-    7: "实际环境演示",
-    8: "定型 / 小批量",
-    9: "规模化应用",
-}
-
 _LABELS: dict[str, dict[str, str]] = {
-    "TechField": {
-        "electronic_info": "电子信息",
-        "biomedicine": "生物与新医药",
-        "aerospace": "航空航天",
-        "new_materials": "新材料",
-        "high_tech_services": "高技术服务",
-        "new_energy": "新能源与节能",
-        "resources_environment": "资源与环境",
-        "advanced_manufacturing": "先进制造与自动化",
-        "modern_agriculture": "现代农业",
-    },
-    "TransferMode": {
-        "transfer": "转让",
-        "license_exclusive": "独占许可",
-        "license_sole": "排他许可",
-        "license_general": "普通许可",
-        "equity": "作价投资",
-        "joint_development": "合作开发 / 合作实施",
-        "commissioned": "委托开发 / 技术服务",
-        "other": "其他",
-    },
+    "TechField": FIELD_LABELS,
+    "TransferMode": MODE_LABELS,
     "Confidentiality": {"public": "公开", "desensitized": "脱敏", "secret": "保密"},
     "ResultForm": {
         "invention_patent": "发明专利",

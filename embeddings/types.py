@@ -31,7 +31,7 @@ MODE_LABELS: dict[str, str] = {
     "license_sole": "排他许可",
     "license_general": "普通许可",
     "equity": "作价投资",
-    "joint_development": "合作开发",
+    "joint_development": "合作开发 / 合作实施",
     "commissioned": "委托开发 / 技术服务",
     "other": "其他",
 }
