@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy import String, cast, or_
+from sqlalchemy import String, case, cast, or_
 from sqlalchemy import update as sa_update
 from sqlmodel import Session, SQLModel, col, func, select
 
@@ -54,6 +54,9 @@ class ListFilters:
     status: str | None = None
     text: str | None = None
     organisation_id: int | None = None
+    # Ids the matching engine ranked for `text`, best first: the list keeps only these, in this
+    # order ("相关度"), instead of matching `text` word by word.
+    ranked_ids: list[int] | None = None
 
 
 def can_edit(*, kind: Kind, item: Any, user: User) -> bool:
@@ -319,7 +322,9 @@ def filtered(*, model: type[T], kind: Kind, filters: ListFilters) -> Any:
         stmt = stmt.where(m.status == filters.status)
     if filters.organisation_id is not None:
         stmt = stmt.where(m.organisation_id == filters.organisation_id)
-    if filters.text:
+    if filters.ranked_ids is not None:
+        stmt = stmt.where(m.id.in_(filters.ranked_ids))
+    elif filters.text:
         words = [w for w in filters.text.split() if w][:5]
         for word in words:
             pattern = f"%{word}%"
@@ -327,6 +332,20 @@ def filtered(*, model: type[T], kind: Kind, filters: ListFilters) -> Any:
             ors.append(cast(m.keywords, String).like(pattern))
             stmt = stmt.where(or_(*ors))
     return stmt
+
+
+def keyword_ids(*, session: Session, model: Any, kind: Kind, text: str) -> list[int]:
+    """Ids of postings whose text contains every word of `text` (newest first)."""
+    stmt = filtered(model=model, kind=kind, filters=ListFilters(text=text))
+    rows = session.exec(stmt.order_by(model.id.desc()).limit(500))
+    return [row.id for row in rows]
+
+
+def rank_order(*, model: Any, filters: ListFilters) -> tuple[Any, ...] | None:
+    """ORDER BY the engine's ranking, when the list is ranked (portable CASE expression)."""
+    if not filters.ranked_ids:
+        return None
+    return (case({doc_id: pos for pos, doc_id in enumerate(filters.ranked_ids)}, value=model.id),)
 
 
 def page_of(*, session: Session, stmt: Any, order: Any, offset: int, limit: int) -> tuple[list[Any], int]:

@@ -16,9 +16,10 @@ from sqlmodel import Session, col, func, select
 from backend.accounts.models import User
 from backend.deps import MaybeViewer, SessionDep
 from backend.errors import NotAuthenticated
+from backend.matching import service as matching_service
 from backend.needs import service as needs_service
 from backend.needs.models import Need, NeedPublic
-from backend.posting_service import ListFilters
+from backend.posting_service import Kind, ListFilters, keyword_ids
 from backend.results import service as results_service
 from backend.results.models import Result, ResultPublic
 from backend.templating import redirect, render
@@ -207,3 +208,24 @@ def search(q: str = "", side: str = "results") -> RedirectResponse:
     target = "/needs" if side == "needs" else "/results"
     words = q.strip()[:MAX_Q]
     return redirect(f"{target}?{urlencode({'q': words})}" if words else target)
+
+
+RELEVANCE = ("relevance", "相关度")
+
+
+def list_orders(params: Mapping[str, str], orders: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A text query adds "相关度" (first, so the default) to a list's sort orders."""
+    return [RELEVANCE, *orders] if (params.get("q") or "").strip() else orders
+
+
+def rank_by_engine(*, session: Session, query: ListQuery, side: str, model: Any, kind: Kind) -> None:
+    """Rank a text query by the engine (semantic + keyword), keeping every literal keyword hit."""
+    text = query.filters.text
+    if query.order != RELEVANCE[0] or not text:
+        return
+    ids = matching_service.ranked_ids(text=text, side=side)
+    if ids is None:  # matching off: the word-by-word filter stands
+        return
+    seen = set(ids)
+    keyword = [i for i in keyword_ids(session=session, model=model, kind=kind, text=text) if i not in seen]
+    query.filters.ranked_ids = ids + keyword

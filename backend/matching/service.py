@@ -182,3 +182,17 @@ def search(
         if len(out) == k:
             break
     return out
+
+
+# Below this a free-text hit is noise rather than a related posting (scores are calibrated across
+# queries, see embeddings/README.md).
+MIN_SEARCH_SCORE = 30.0
+
+
+def ranked_ids(*, text: str, side: str, k: int = 200) -> list[int] | None:
+    """Ids the engine ranks for a free-text query (semantic + keyword), best first; None if off."""
+    engine = matching_engine()
+    if engine is None:
+        return None
+    hits = engine.search(text=text, side=side, k=k)  # type: ignore[arg-type]
+    return [h.id for h in hits if h.score >= MIN_SEARCH_SCORE]

@@ -14,7 +14,14 @@ from backend.db import utcnow
 from backend.deps import CsrfChecked, MaybeViewer, SessionDep, SignedIn
 from backend.errors import Conflict, InvalidInput, NotPermitted
 from backend.forms import FormState, PostedForm, parse
-from backend.home.pages import PER_PAGE, TRL_CHOICES, ListPage, parse_list_query
+from backend.home.pages import (
+    PER_PAGE,
+    TRL_CHOICES,
+    ListPage,
+    list_orders,
+    parse_list_query,
+    rank_by_engine,
+)
 from backend.matching import pages as match_pages
 from backend.needs import service
 from backend.needs.models import Need, NeedBase, NeedCreate, NeedPublic, NeedUpdate
@@ -114,7 +121,9 @@ def _preview(
 @router.get("/needs", response_class=HTMLResponse)
 def list_needs(request: Request, session: SessionDep, viewer: MaybeViewer) -> HTMLResponse:
     user = viewer.user if viewer else None
-    query = parse_list_query(request.query_params, orders=[o for o, _ in ORDERS], user=user)
+    orders = list_orders(request.query_params, ORDERS)
+    query = parse_list_query(request.query_params, orders=[o for o, _ in orders], user=user)
+    rank_by_engine(session=session, query=query, side="need", model=Need, kind=service.KIND)
     rows, total = service.list_needs(
         session=session,
         user=user,
@@ -130,7 +139,7 @@ def list_needs(request: Request, session: SessionDep, viewer: MaybeViewer) -> HT
         query=query,
         items=[service.public_view(session=session, need=n, user=user) for n in rows],
         total=total,
-        orders=ORDERS,
+        orders=orders,
         mine_label="我的需求",
         can_mine=user is not None and user.role == Role.enterprise,
         show_status=query.mine or (user is not None and user.role == Role.operator),

@@ -164,9 +164,9 @@ def list_needs(
         "deadline": (col(Need.valid_until).asc(), col(Need.id)),
         "updated": (col(Need.updated_at).desc(), col(Need.id).desc()),
     }
-    return ps.page_of(
-        session=session, stmt=stmt, order=orders.get(order, orders["newest"]), offset=offset, limit=limit
-    )
+    ranked = ps.rank_order(model=Need, filters=filters) if order == "relevance" else None
+    chosen = ranked or orders.get(order, orders["newest"])
+    return ps.page_of(session=session, stmt=stmt, order=chosen, offset=offset, limit=limit)
 
 
 def get_for_api(*, session: Session, need_id: int) -> Need:

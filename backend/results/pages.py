@@ -12,7 +12,14 @@ from backend.accounts.models import Organisation, User
 from backend.deps import CsrfChecked, MaybeViewer, SessionDep, SignedIn
 from backend.errors import Conflict, InvalidInput, NotPermitted
 from backend.forms import FormState, PostedForm, parse
-from backend.home.pages import PER_PAGE, TRL_CHOICES, ListPage, parse_list_query
+from backend.home.pages import (
+    PER_PAGE,
+    TRL_CHOICES,
+    ListPage,
+    list_orders,
+    parse_list_query,
+    rank_by_engine,
+)
 from backend.matching import pages as match_pages
 from backend.posting_service import can_edit, outcome
 from backend.results import service
@@ -110,7 +117,9 @@ def _preview(
 @router.get("/results", response_class=HTMLResponse)
 def list_results(request: Request, session: SessionDep, viewer: MaybeViewer) -> HTMLResponse:
     user = viewer.user if viewer else None
-    query = parse_list_query(request.query_params, orders=[o for o, _ in ORDERS], user=user)
+    orders = list_orders(request.query_params, ORDERS)
+    query = parse_list_query(request.query_params, orders=[o for o, _ in orders], user=user)
+    rank_by_engine(session=session, query=query, side="result", model=Result, kind=service.KIND)
     rows, total = service.list_results(
         session=session,
         user=user,
@@ -126,7 +135,7 @@ def list_results(request: Request, session: SessionDep, viewer: MaybeViewer) -> 
         query=query,
         items=[service.public_view(session=session, result=r, user=user) for r in rows],
         total=total,
-        orders=ORDERS,
+        orders=orders,
         mine_label="我的成果",
         can_mine=user is not None and user.role == Role.researcher,
         show_status=query.mine or (user is not None and user.role == Role.operator),

@@ -132,6 +132,6 @@ def list_results(
         "updated": (col(Result.updated_at).desc(), col(Result.id).desc()),
         "trl": (col(Result.trl).desc(), col(Result.id).desc()),
     }
-    return ps.page_of(
-        session=session, stmt=stmt, order=orders.get(order, orders["newest"]), offset=offset, limit=limit
-    )
+    ranked = ps.rank_order(model=Result, filters=filters) if order == "relevance" else None
+    chosen = ranked or orders.get(order, orders["newest"])
+    return ps.page_of(session=session, stmt=stmt, order=chosen, offset=offset, limit=limit)
