@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy import String, case, cast, or_
 from sqlalchemy import update as sa_update
-from sqlmodel import Session, SQLModel, col, func, select
+from sqlmodel import Session, SQLModel
 
 from backend.accounts.models import User
 from backend.audit.service import record
@@ -40,23 +39,6 @@ class CloseRequest(BaseModel):
     """Why a posting is closed (required when an operator takes down someone else's)."""
 
     note: str = Field(default="", max_length=500)
-
-
-@dataclass
-class ListFilters:
-    """Filters of a posting list; None means 'any'."""
-
-    field: str | None = None
-    region: str | None = None
-    trl_min: int | None = None
-    trl_max: int | None = None
-    mode: str | None = None
-    status: str | None = None
-    text: str | None = None
-    organisation_id: int | None = None
-    # Ids the matching engine ranked for `text`, best first: the list keeps only these, in this
-    # order ("相关度"), instead of matching `text` word by word.
-    ranked_ids: list[int] | None = None
 
 
 def can_edit(*, kind: Kind, item: Any, user: User) -> bool:
@@ -300,59 +282,3 @@ def get_or_404(*, session: Session, kind: Kind, model: type[T], item_id: int) ->
     if item is None:
         raise NotFound(f"{kind.label}不存在或已删除")
     return item
-
-
-def filtered(*, model: type[T], kind: Kind, filters: ListFilters) -> Any:
-    """A select over `model` narrowed by `filters` (visibility is the caller's job)."""
-    m: Any = model
-    stmt = select(model)
-    if filters.field:
-        stmt = stmt.where(m.field == filters.field)
-    if filters.region:
-        stmt = stmt.where(m.region == filters.region)
-    trl = getattr(m, kind.trl_column)
-    if filters.trl_min is not None:
-        stmt = stmt.where(trl >= filters.trl_min)
-    if filters.trl_max is not None:
-        stmt = stmt.where(trl <= filters.trl_max)
-    if filters.mode:
-        # JSON containment differs across databases; the text form of the list is portable.
-        stmt = stmt.where(cast(m.modes, String).like(f'%"{filters.mode}"%'))
-    if filters.status:
-        stmt = stmt.where(m.status == filters.status)
-    if filters.organisation_id is not None:
-        stmt = stmt.where(m.organisation_id == filters.organisation_id)
-    if filters.ranked_ids is not None:
-        stmt = stmt.where(m.id.in_(filters.ranked_ids))
-    elif filters.text:
-        words = [w for w in filters.text.split() if w][:5]
-        for word in words:
-            pattern = f"%{word}%"
-            ors = [getattr(m, c).like(pattern) for c in kind.text_columns]
-            ors.append(cast(m.keywords, String).like(pattern))
-            stmt = stmt.where(or_(*ors))
-    return stmt
-
-
-def keyword_ids(*, session: Session, model: Any, kind: Kind, text: str) -> list[int]:
-    """Ids of postings whose text contains every word of `text` (newest first)."""
-    stmt = filtered(model=model, kind=kind, filters=ListFilters(text=text))
-    rows = session.exec(stmt.order_by(model.id.desc()).limit(500))
-    return [row.id for row in rows]
-
-
-def rank_order(*, model: Any, filters: ListFilters) -> tuple[Any, ...] | None:
-    """ORDER BY the engine's ranking, when the list is ranked (portable CASE expression)."""
-    if not filters.ranked_ids:
-        return None
-    return (case({doc_id: pos for pos, doc_id in enumerate(filters.ranked_ids)}, value=model.id),)
-
-
-def page_of(*, session: Session, stmt: Any, order: Any, offset: int, limit: int) -> tuple[list[Any], int]:
-    """One page of a select and the total count."""
-    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    rows = list(session.exec(stmt.order_by(*order).offset(offset).limit(limit)))
-    return rows, int(total)
-
-
-__all__ = ["Kind", "ListFilters", "can_edit", "col"]

@@ -16,10 +16,11 @@ from sqlmodel import Session, col, func, select
 from backend.accounts.models import User
 from backend.deps import MaybeViewer, SessionDep
 from backend.errors import NotAuthenticated
+from backend.listing import ListFilters, keyword_ids
 from backend.matching import service as matching_service
 from backend.needs import service as needs_service
 from backend.needs.models import Need, NeedPublic
-from backend.posting_service import Kind, ListFilters, keyword_ids
+from backend.posting_service import Kind
 from backend.results import service as results_service
 from backend.results.models import Result, ResultPublic
 from backend.templating import redirect, render

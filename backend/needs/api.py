@@ -6,9 +6,10 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from backend.deps import CurrentUser, OptionalUser, SessionDep
+from backend.listing import ListFilters
 from backend.needs import service
 from backend.needs.models import NeedCreate, NeedPublic, NeedUpdate
-from backend.posting_service import CloseRequest, ListFilters
+from backend.posting_service import CloseRequest
 from backend.vocab import PostingStatus, TechField, TransferMode
 
 router = APIRouter(prefix="/needs", tags=["needs"])

@@ -9,6 +9,7 @@ from backend import posting_service as ps
 from backend.accounts.models import Organisation, User
 from backend.db import utcnow
 from backend.errors import InvalidInput, NotFound
+from backend.listing import ListFilters, filtered, page_of, rank_order
 from backend.needs.models import Need, NeedBase, NeedCreate, NeedPublic, NeedUpdate
 from backend.pairings.models import Pairing
 from backend.results.models import Result
@@ -152,21 +153,21 @@ def list_needs(
     *,
     session: Session,
     user: User | None,
-    filters: ps.ListFilters,
+    filters: ListFilters,
     order: str = "newest",
     offset: int = 0,
     limit: int = 20,
 ) -> tuple[list[Need], int]:
     """Needs visible to `user`, filtered and paged."""
-    stmt = ps.filtered(model=Need, kind=KIND, filters=filters).where(visible_clause(user))
+    stmt = filtered(model=Need, kind=KIND, filters=filters).where(visible_clause(user))
     orders = {
         "newest": (col(Need.published_at).desc(), col(Need.id).desc()),
         "deadline": (col(Need.valid_until).asc(), col(Need.id)),
         "updated": (col(Need.updated_at).desc(), col(Need.id).desc()),
     }
-    ranked = ps.rank_order(model=Need, filters=filters) if order == "relevance" else None
+    ranked = rank_order(model=Need, filters=filters) if order == "relevance" else None
     chosen = ranked or orders.get(order, orders["newest"])
-    return ps.page_of(session=session, stmt=stmt, order=chosen, offset=offset, limit=limit)
+    return page_of(session=session, stmt=stmt, order=chosen, offset=offset, limit=limit)
 
 
 def get_for_api(*, session: Session, need_id: int) -> Need:

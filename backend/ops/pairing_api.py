@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from backend.deps import OperatorUser, SessionDep
 from backend.matching.lifecycle import matching_engine
 from backend.ops import pairing_queue as desk
+from backend.ops import suggestions as suggest
 from backend.pairings.models import Pairing
 from backend.vocab import Confidentiality, PairingStatus, Proposer, TechField
 
@@ -108,7 +109,7 @@ def list_queue(
 @router.post("", status_code=201)
 def propose(data: Proposal, session: SessionDep, operator: OperatorUser) -> PairingOut:
     """Pair a need with a result (status 推荐); 409 when the pair exists already."""
-    pairing = desk.propose(
+    pairing = suggest.propose(
         session=session,
         need_id=data.need_id,
         result_id=data.result_id,

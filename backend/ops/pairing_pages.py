@@ -15,7 +15,9 @@ from backend.deps import CsrfChecked, OperatorUser, SessionDep
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.matching.lifecycle import matching_engine
 from backend.ops import pairing_queue as desk
-from backend.ops.pairing_queue import NeedSuggestions, QueueFilters, QueueItem
+from backend.ops import suggestions as suggest
+from backend.ops.pairing_queue import QueueFilters, QueueItem
+from backend.ops.suggestions import NeedSuggestions
 from backend.templating import env, redirect, render
 from backend.vocab import PairingStatus, TechField
 
@@ -53,7 +55,7 @@ class PairingQueuePage:
     next_url: str
     engine_on: bool
     suggestions: list[NeedSuggestions] = field(default_factory=list)
-    threshold: float = desk.SUGGESTION_THRESHOLD
+    threshold: float = suggest.SUGGESTION_THRESHOLD
     status_choices: list[tuple[str, str]] = field(
         default_factory=lambda: [(s.value, s.label) for s in desk.FILTERABLE]
     )
@@ -91,7 +93,7 @@ def queue_page(
         filters=filters,
         next_url=str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
         engine_on=engine is not None,
-        suggestions=desk.suggestions(session=session, engine=engine) if engine is not None else [],
+        suggestions=suggest.suggestions(session=session, engine=engine) if engine is not None else [],
     )
     return render(request, "ops/pairings.html", page)
 
@@ -154,7 +156,7 @@ def propose_pairing(
 ) -> RedirectResponse:
     back = _safe_next(next)
     try:
-        pairing = desk.propose(
+        pairing = suggest.propose(
             session=session, need_id=need_id, result_id=result_id, operator=operator, engine=matching_engine()
         )
     except (Conflict, NotFound) as exc:

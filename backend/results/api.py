@@ -6,7 +6,8 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from backend.deps import CurrentUser, OptionalUser, SessionDep
-from backend.posting_service import CloseRequest, ListFilters
+from backend.listing import ListFilters
+from backend.posting_service import CloseRequest
 from backend.results import service
 from backend.results.models import ResultCreate, ResultPublic, ResultUpdate
 from backend.vocab import PostingStatus, TechField, TransferMode

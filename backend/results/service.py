@@ -7,6 +7,7 @@ from sqlmodel import Session, col, or_, select
 from backend import posting_service as ps
 from backend.accounts.models import Organisation, User
 from backend.errors import NotFound
+from backend.listing import ListFilters, filtered, page_of, rank_order
 from backend.needs.models import Need
 from backend.pairings.models import Pairing
 from backend.results.models import Result, ResultBase, ResultCreate, ResultPublic, ResultUpdate
@@ -120,18 +121,18 @@ def list_results(
     *,
     session: Session,
     user: User | None,
-    filters: ps.ListFilters,
+    filters: ListFilters,
     order: str = "newest",
     offset: int = 0,
     limit: int = 20,
 ) -> tuple[list[Result], int]:
     """Results visible to `user`, filtered and paged."""
-    stmt = ps.filtered(model=Result, kind=KIND, filters=filters).where(visible_clause(user))
+    stmt = filtered(model=Result, kind=KIND, filters=filters).where(visible_clause(user))
     orders = {
         "newest": (col(Result.published_at).desc(), col(Result.id).desc()),
         "updated": (col(Result.updated_at).desc(), col(Result.id).desc()),
         "trl": (col(Result.trl).desc(), col(Result.id).desc()),
     }
-    ranked = ps.rank_order(model=Result, filters=filters) if order == "relevance" else None
+    ranked = rank_order(model=Result, filters=filters) if order == "relevance" else None
     chosen = ranked or orders.get(order, orders["newest"])
-    return ps.page_of(session=session, stmt=stmt, order=chosen, offset=offset, limit=limit)
+    return page_of(session=session, stmt=stmt, order=chosen, offset=offset, limit=limit)

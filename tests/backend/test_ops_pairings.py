@@ -11,6 +11,7 @@ from sqlmodel import Session, col, func, select
 from backend.db import utcnow
 from backend.notifications.models import Notification
 from backend.ops import pairing_queue as desk
+from backend.ops import suggestions as suggest
 from backend.pairings import service as pairings
 from backend.pairings.models import Pairing, PairingEvent
 from backend.vocab import PairingStatus as S
@@ -420,7 +421,7 @@ def test_proposal_from_engine_suggestions_creates_one_pairing_and_tells_both_par
     form = card.select_one(f"form input[name=result_id][value='{solver.id}']")
     assert form is not None
     score = float(card.select_one(".ops-score strong").get_text())
-    assert score >= desk.SUGGESTION_THRESHOLD
+    assert score >= suggest.SUGGESTION_THRESHOLD
     since = _last_notification_id(session)
 
     response = _post(client, "/ops/pairings/propose", need_id=need.id, result_id=solver.id)
@@ -430,7 +431,7 @@ def test_proposal_from_engine_suggestions_creates_one_pairing_and_tells_both_par
     assert len(created) == 1
     pairing = created[0]
     assert (pairing.result_id, pairing.status, pairing.proposed_by) == (solver.id, S.suggested, "operator")
-    assert pairing.proposed_by_user_id == operator.id and pairing.score >= desk.SUGGESTION_THRESHOLD
+    assert pairing.proposed_by_user_id == operator.id and pairing.score >= suggest.SUGGESTION_THRESHOLD
     assert pairing.explanation["engine"] is True and pairing.explanation["reasons_for"]
     assert _notified_since(session, since) == {enterprise.id, researcher.id}
     assert bystander.id not in _notified_since(session, since)

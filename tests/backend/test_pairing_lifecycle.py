@@ -15,6 +15,7 @@ from backend.accounts.models import User
 from backend.db import make_engine
 from backend.errors import Conflict, DomainError, InvalidInput, NotPermitted
 from backend.ops import pairing_queue as desk
+from backend.ops import suggestions as suggest
 from backend.pairings import service as pairings
 from backend.pairings.models import Pairing, PairingEvent
 from backend.vocab import PairingStatus as S
@@ -203,7 +204,7 @@ def test_signing_without_amount_is_refused_by_the_service_too(
 
 
 def test_the_same_pair_cannot_be_proposed_twice(session: Session, world: dict[str, Any]) -> None:
-    desk.propose(
+    suggest.propose(
         session=session,
         need_id=world["need"].id,
         result_id=world["result"].id,
@@ -211,7 +212,7 @@ def test_the_same_pair_cannot_be_proposed_twice(session: Session, world: dict[st
         engine=None,
     )
     with pytest.raises(Conflict) as caught:
-        desk.propose(
+        suggest.propose(
             session=session,
             need_id=world["need"].id,
             result_id=world["result"].id,
@@ -229,7 +230,7 @@ def test_a_duplicate_the_check_missed_is_still_a_conflict(
     session: Session, world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Two operators proposing in the same instant both pass the look-up; the unique constraint decides.
-    desk.propose(
+    suggest.propose(
         session=session,
         need_id=world["need"].id,
         result_id=world["result"].id,
@@ -238,7 +239,7 @@ def test_a_duplicate_the_check_missed_is_still_a_conflict(
     )
     monkeypatch.setattr(pairings, "find", lambda **_: None)
     with pytest.raises(Conflict, match="已有对接记录"):
-        desk.propose(
+        suggest.propose(
             session=session,
             need_id=world["need"].id,
             result_id=world["result"].id,

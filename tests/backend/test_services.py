@@ -13,10 +13,10 @@ from backend.audit.models import AuditEntry
 from backend.audit.service import history
 from backend.db import utcnow
 from backend.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, NotPermitted
+from backend.listing import ListFilters
 from backend.needs import service as needs
 from backend.needs.models import Need, NeedUpdate
 from backend.pairings.models import Pairing, PairingEvent
-from backend.posting_service import ListFilters
 from backend.results import service as results
 from backend.results.models import Result, ResultUpdate
 from backend.vocab import Confidentiality, OrgKind, PairingStatus, PostingStatus, Proposer, Role
