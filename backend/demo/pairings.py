@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from backend.accounts.models import User
 from backend.db import utcnow
-from backend.matching.pages import pair_snapshot
+from backend.matching.snapshot import pair_snapshot
 from backend.needs.models import Need
 from backend.pairings import service as pairings
 from backend.pairings.models import Pairing, PairingEvent

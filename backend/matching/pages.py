@@ -1,4 +1,4 @@
-"""Match sections of pages: cards with score breakdown, highlights and reasons; pair snapshots.
+"""Match sections of pages: cards with score breakdown, highlights and reasons.
 
 The matching service decides what a viewer may see; this module shapes it for templates
 (`matching/_card.html`) and adds, for the parties, where each pair stands in a pairing.
@@ -22,9 +22,6 @@ from backend.pairings.models import Pairing, PairingEvent
 from backend.results import service as results
 from backend.results.models import Result
 from backend.vocab import TRL_LABELS, PairingStatus, PostingStatus, Role
-from embeddings.engine import Match
-from embeddings.explain import shared_terms
-from embeddings.fit import assess
 
 ASPECT_LABELS = {"field": "领域", "trl": "成熟度", "mode": "合作方式", "region": "地区", "budget": "预算"}
 PREVIEWED = (PostingStatus.draft, PostingStatus.pending, PostingStatus.returned)
@@ -259,52 +256,6 @@ def preview_result(*, session: Session, draft: Result, user: User, k: int = 10) 
     if matching_engine() is None:
         return MatchList(off=True, preview=True)
     return _cards_for_result(session, draft, user, k, live=False)
-
-
-def _quote_dict(sentence: Any, spans: list[Any]) -> dict[str, Any] | None:
-    if sentence is None:
-        return None
-    rel = [
-        {"start": s.start - sentence.start, "end": s.end - sentence.start, "kind": s.kind}
-        for s in spans
-        if s.section == sentence.section and s.start >= sentence.start and s.end <= sentence.end
-    ]
-    return {"text": sentence.text, "spans": rel}
-
-
-def pair_snapshot(*, session: Session, need: Need, result: Result) -> tuple[float, dict[str, Any]]:
-    """The pair's score (as the need's ranking gives it) and a JSON-ready explanation, for a pairing."""
-    nd, rd = need_document(need), result_document(result)
-    engine = matching_engine()
-    if engine is None:  # matching off: the structured fit and shared words still say something
-        fit = assess(nd.profile, rd.profile)
-        return 0.0, {
-            "engine": False,
-            "shared_terms": shared_terms(nd.text, rd.text),
-            "reasons_for": [f.reason for f in fit if f.verdict == "for"],
-            "reasons_against": [f.reason for f in fit if f.verdict == "against"],
-            "notes": [f.reason for f in fit if f.verdict == "neutral"],
-        }
-    try:
-        hit: Match | None = engine.score_pair(need=nd, result=rd.id)
-    except KeyError:  # the result is not listed (draft, pending): no ranking to take a score from
-        hit = None
-    ex = hit.explanation if hit and hit.explanation else engine.explain(need=nd, result=rd, related=False)
-    score = hit.score if hit else 0.0
-    return score, {
-        "engine": True,
-        "score": score,
-        "semantic": hit.breakdown.semantic if hit else 0.0,
-        "lexical": hit.breakdown.lexical if hit else 0.0,
-        "fit_points": dict(hit.breakdown.fit) if hit else {},
-        "shared_terms": list(ex.shared_terms),
-        "related_terms": [[t.need_term, t.result_term] for t in ex.related_terms],
-        "reasons_for": list(ex.reasons_for),
-        "reasons_against": list(ex.reasons_against),
-        "notes": list(ex.notes),
-        "need_sentence": _quote_dict(ex.need_sentence, ex.need_highlights),
-        "result_sentence": _quote_dict(ex.result_sentence, ex.result_highlights),
-    }
 
 
 @dataclass

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 from backend.accounts.models import User
 from backend.errors import Conflict, NotFound
 from backend.matching.documents import need_document
-from backend.matching.pages import pair_snapshot
+from backend.matching.snapshot import pair_snapshot
 from backend.needs.models import Need
 from backend.ops.pairing_queue import S, _announce, _org_name
 from backend.pairings import service as pairings

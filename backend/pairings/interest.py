@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from backend.accounts.models import User
 from backend.errors import InvalidInput, NotFound, NotPermitted
-from backend.matching.pages import pair_snapshot
+from backend.matching.snapshot import pair_snapshot
 from backend.needs import service as needs
 from backend.needs.models import Need
 from backend.notifications.service import notify
