@@ -4,8 +4,7 @@ The matching service decides what a viewer may see; this module shapes it for te
 (`matching/_card.html`) and adds, for the parties, where each pair stands in a pairing.
 """
 
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from sqlmodel import Session, col, select
@@ -13,13 +12,10 @@ from sqlmodel import Session, col, select
 from backend.accounts.models import User
 from backend.highlight import shift_spans
 from backend.matching import service as matching
-from backend.matching.documents import need_document, result_document
 from backend.matching.lifecycle import matching_engine
-from backend.needs import service as needs
 from backend.needs.models import Need
 from backend.pairings import service as pairings
 from backend.pairings.models import Pairing, PairingEvent
-from backend.results import service as results
 from backend.results.models import Result
 from backend.vocab import TRL_LABELS, PairingStatus, PostingStatus, Role
 
@@ -256,61 +252,3 @@ def preview_result(*, session: Session, draft: Result, user: User, k: int = 10) 
     if matching_engine() is None:
         return MatchList(off=True, preview=True)
     return _cards_for_result(session, draft, user, k, live=False)
-
-
-@dataclass
-class BriefMatch:
-    """A match in a short list (the workspace): score, title, link, whether it is new."""
-
-    score: float
-    title: str
-    url: str
-    new: bool
-
-
-@dataclass
-class BriefMatches:
-    top: list[BriefMatch] = field(default_factory=list)
-    new_count: int = 0
-
-
-def brief_matches(
-    *, session: Session, item: Need | Result, user: User, since: datetime | None, k: int = 10, show: int = 3
-) -> BriefMatches:
-    """Top matches without explanations (cheap), and how many were published after `since`."""
-    engine = matching_engine()
-    out = BriefMatches()
-    if engine is None or item.status != PostingStatus.published:
-        return out
-    if isinstance(item, Need):
-        hits = engine.match_need(need=need_document(item), k=k * matching.OVERFETCH)
-    else:
-        hits = engine.match_result(result=result_document(item), k=k * matching.OVERFETCH)
-    for hit in hits:
-        other: Any = session.get(Result if isinstance(item, Need) else Need, hit.id)
-        if other is None or not _visible(session, other, user):
-            continue
-        new = (
-            since is not None
-            and other.published_at is not None
-            and _aware(other.published_at) > _aware(since)
-        )
-        out.new_count += int(new)
-        if len(out.top) < show:
-            url = f"/{'results' if isinstance(item, Need) else 'needs'}/{other.id}"
-            out.top.append(BriefMatch(round(hit.score), other.title, url, new))
-        k -= 1
-        if k == 0:
-            break
-    return out
-
-
-def _visible(session: Session, other: Need | Result, user: User) -> bool:
-    if isinstance(other, Need):
-        return needs.can_view(session=session, need=other, user=user)
-    return results.can_view(session=session, result=other, user=user)
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands datetimes back naive; they are UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -11,7 +11,7 @@ from backend.accounts.models import User
 from backend.db import utcnow
 from backend.deps import SessionDep, SignedIn
 from backend.matching.lifecycle import matching_engine
-from backend.matching.pages import BriefMatches, PairState, asker_side, brief_matches
+from backend.matching.pages import PairState, asker_side
 from backend.needs.models import Need
 from backend.pairings import interest
 from backend.pairings import service as pairings
@@ -19,6 +19,7 @@ from backend.pairings.models import Pairing
 from backend.results.models import Result
 from backend.templating import redirect, render
 from backend.vocab import PairingStatus, PostingStatus, Role
+from backend.workspace.matches import BriefMatches, brief_matches
 
 router = APIRouter(include_in_schema=False)
 GROUP_ORDER = tuple(PairingStatus)
