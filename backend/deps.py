@@ -1,94 +1,12 @@
-"""Typed request dependencies: the database session and the current user."""
+"""The request's database session, as a typed dependency (the user's are in `accounts.deps`)."""
 
-from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from sqlmodel import Session
 
-from backend.accounts.models import User, UserSession
-from backend.accounts.service import resolve_session
 from backend.db import get_session
-from backend.errors import NotAuthenticated, NotPermitted
-from backend.notifications.service import unread_count
-from backend.vocab import Role
-
-SESSION_COOKIE = "kematch_session"
 
 # scope="function": the request's transaction commits before the response is sent, so a failed
 # commit (database locked, disk full) reaches the error handlers instead of following a 200.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """The signed-in user and their login session."""
-
-    user: User
-    login: UserSession
-    unread: int = 0  # unread notifications, for the bell in the header
-
-    @property
-    def csrf_token(self) -> str:
-        return self.login.csrf_token
-
-
-def get_viewer(request: Request, session: SessionDep) -> Viewer | None:
-    """The viewer behind the session cookie, or None for an anonymous request."""
-    if hasattr(request.state, "viewer"):
-        return request.state.viewer  # type: ignore[no-any-return]
-    token = request.cookies.get(SESSION_COOKIE)
-    found = resolve_session(session=session, token=token) if token else None
-    viewer = None
-    if found:
-        unread = unread_count(session=session, user=found[0])
-        viewer = Viewer(user=found[0], login=found[1], unread=unread)
-    request.state.viewer = viewer
-    return viewer
-
-
-MaybeViewer = Annotated[Viewer | None, Depends(get_viewer)]
-
-
-def require_viewer(viewer: MaybeViewer) -> Viewer:
-    """The viewer, or 401 (pages redirect to the login form)."""
-    if viewer is None:
-        raise NotAuthenticated("请先登录")
-    return viewer
-
-
-SignedIn = Annotated[Viewer, Depends(require_viewer)]
-
-
-def current_user(viewer: MaybeViewer) -> User | None:
-    """The signed-in user, if any."""
-    return viewer.user if viewer else None
-
-
-def require_user(viewer: SignedIn) -> User:
-    """The signed-in user, or 401."""
-    return viewer.user
-
-
-def require_operator(user: Annotated[User, Depends(require_user)]) -> User:
-    """The signed-in operator, or 403."""
-    if user.role != Role.operator:
-        raise NotPermitted("仅平台运营可以执行此操作")
-    return user
-
-
-OptionalUser = Annotated[User | None, Depends(current_user)]
-CurrentUser = Annotated[User, Depends(require_user)]
-OperatorUser = Annotated[User, Depends(require_operator)]
-
-
-async def check_csrf(request: Request, viewer: MaybeViewer) -> None:
-    """Refuse a signed-in form post whose CSRF token does not match the session's."""
-    if viewer is None:
-        return
-    form = await request.form()
-    if form.get("csrf_token") != viewer.csrf_token:
-        raise NotPermitted("页面已过期或请求来源不明，请刷新页面后重试")
-
-
-CsrfChecked = Depends(check_csrf)

@@ -7,7 +7,7 @@ from fastapi import Depends, Request
 from pydantic import BaseModel, ValidationError
 
 from backend.errors import InvalidInput
-from backend.validation import FIELD_LABELS, field_errors, first_by_field
+from backend.errors.messages import FIELD_LABELS, field_errors, first_by_field
 
 LIST_FIELDS = {"modes"}
 BOOL_FIELDS = {"budget_negotiable", "price_negotiable"}

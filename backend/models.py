@@ -2,10 +2,10 @@
 
 from backend.accounts.models import Organisation, User, UserSession
 from backend.audit.models import AuditEntry
-from backend.needs.models import Need
 from backend.notifications.models import Notification
 from backend.pairings.models import Pairing, PairingEvent
-from backend.results.models import Result
+from backend.postings.need_model import Need
+from backend.postings.result_model import Result
 from backend.transfer.models import ImportJob
 
 __all__ = [

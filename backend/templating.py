@@ -12,7 +12,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from backend import vocab
 from backend.config import get_settings
 from backend.highlight import highlight
-from backend.postings import modes_label
+from backend.vocab import modes_label
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "frontend" / "templates"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "frontend" / "static"

@@ -180,3 +180,8 @@ REGIONS: tuple[str, ...] = (
     "香港特别行政区",
     "澳门特别行政区",
 )
+
+
+def modes_label(modes: list[str]) -> str:
+    """Chinese labels of transfer modes, joined for display."""
+    return "、".join(TransferMode(m).label for m in modes)

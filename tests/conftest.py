@@ -42,7 +42,7 @@ def migrated_db() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _fresh_login_limiter() -> Iterator[None]:
     """Failed logins are counted per process: each test starts with none."""
-    from backend.security.login_limit import login_limiter
+    from backend.accounts.login_limit import login_limiter
 
     login_limiter.reset()
     yield

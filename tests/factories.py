@@ -10,10 +10,10 @@ from sqlmodel import Session
 from backend.accounts.models import Organisation, User
 from backend.accounts.security import hash_password
 from backend.db import utcnow
-from backend.needs import service as needs
-from backend.needs.models import Need, NeedCreate
-from backend.results import service as results
-from backend.results.models import Result, ResultCreate
+from backend.postings import needs as needs
+from backend.postings import results as results
+from backend.postings.need_model import Need, NeedCreate
+from backend.postings.result_model import Result, ResultCreate
 from backend.vocab import OrgKind, PostingStatus, Role
 
 PASSWORD = "Passw0rd!"

@@ -2,14 +2,14 @@
 
 from fastapi import APIRouter, Request, Response
 
-from backend.accounts import service
+from backend.accounts import login_limit, service
+from backend.accounts.deps import OperatorUser, SignedIn
+from backend.accounts.login_limit import client_address
 from backend.accounts.models import UserPublic
 from backend.accounts.schemas import Login, PasswordChange, SignUp
-from backend.accounts.session_cookie import clear_session_cookie, set_session_cookie
+from backend.accounts.session_cookie import SESSION_COOKIE, clear_session_cookie, set_session_cookie
 from backend.config import get_settings
-from backend.deps import SESSION_COOKIE, OperatorUser, SessionDep, SignedIn
-from backend.security import login_limit
-from backend.security.login_limit import client_address
+from backend.deps import SessionDep
 
 router = APIRouter(prefix="/auth", tags=["accounts"])
 

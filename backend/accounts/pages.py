@@ -5,15 +5,15 @@ from dataclasses import dataclass, field
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from backend.accounts import service
+from backend.accounts import login_limit, service
+from backend.accounts.deps import CsrfChecked, MaybeViewer, OperatorUser, SignedIn
+from backend.accounts.login_limit import client_address
 from backend.accounts.schemas import Login, PasswordChange, SignUp
-from backend.accounts.session_cookie import clear_session_cookie, set_session_cookie
+from backend.accounts.session_cookie import SESSION_COOKIE, clear_session_cookie, set_session_cookie
 from backend.config import get_settings
-from backend.deps import SESSION_COOKIE, CsrfChecked, MaybeViewer, OperatorUser, SessionDep, SignedIn
+from backend.deps import SessionDep
 from backend.errors import InvalidInput, NotAuthenticated, RateLimited
 from backend.forms import FormState, PostedForm, parse
-from backend.security import login_limit
-from backend.security.login_limit import client_address
 from backend.templating import redirect, render
 from backend.vocab import Role
 

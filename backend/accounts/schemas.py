@@ -3,7 +3,7 @@
 from pydantic import BaseModel, Field, field_validator
 
 from backend.accounts.models import EMAIL_PATTERN
-from backend.postings import clean_region, clean_text
+from backend.validation import clean_region, clean_text
 from backend.vocab import OrgKind, Role
 
 

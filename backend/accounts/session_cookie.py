@@ -3,7 +3,8 @@
 from fastapi import Request, Response
 
 from backend.config import get_settings
-from backend.deps import SESSION_COOKIE
+
+SESSION_COOKIE = "kematch_session"
 
 
 def set_session_cookie(response: Response, token: str, request: Request) -> None:

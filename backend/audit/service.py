@@ -1,13 +1,21 @@
 """Writing and reading the audit trail."""
 
+from typing import Protocol
+
 from sqlmodel import Session, col, select
 
-from backend.accounts.models import User
 from backend.audit.models import AuditEntry
 
 
+class Actor(Protocol):
+    """Whoever did something: any signed-in user (the audit trail keeps only the id)."""
+
+    @property
+    def id(self) -> int | None: ...
+
+
 def record(
-    *, session: Session, actor: User | None, action: str, entity: str, entity_id: int, summary: str = ""
+    *, session: Session, actor: Actor | None, action: str, entity: str, entity_id: int, summary: str = ""
 ) -> AuditEntry:
     """Append one audit entry (in the caller's transaction)."""
     entry = AuditEntry(

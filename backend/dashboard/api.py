@@ -7,9 +7,10 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from backend.accounts.deps import OperatorUser
 from backend.dashboard.metrics import Dashboard, dashboard
 from backend.dashboard.pages import DateParam, FieldParam, PresetParam, ToParam, filters_from
-from backend.deps import OperatorUser, SessionDep
+from backend.deps import SessionDep
 
 router = APIRouter(prefix="/ops", tags=["dashboard"])
 

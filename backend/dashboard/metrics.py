@@ -30,9 +30,9 @@ from backend.dashboard.figures import (
 )
 from backend.dashboard.filters import Filters, bounds, local, utc_naive
 from backend.db import utcnow
-from backend.needs.models import Need
 from backend.pairings.models import Pairing, PairingEvent
-from backend.results.models import Result
+from backend.postings.need_model import Need
+from backend.postings.result_model import Result
 from backend.vocab import PairingStatus as S
 from backend.vocab import PostingStatus, TechField
 

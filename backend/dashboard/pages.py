@@ -9,11 +9,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
+from backend.accounts.deps import OperatorUser
 from backend.dashboard import charts
 from backend.dashboard.export import FIGURES, to_csv
 from backend.dashboard.filters import PRESETS, Filters, parse_filters
 from backend.dashboard.metrics import ActivityRow, Dashboard, dashboard
-from backend.deps import OperatorUser, SessionDep
+from backend.deps import SessionDep
 from backend.errors import NotFound
 from backend.templating import render
 from backend.vocab import TechField

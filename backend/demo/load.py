@@ -20,10 +20,10 @@ from backend.config import get_settings
 from backend.db import get_engine, utcnow
 from backend.demo.pairings import create_demo_pairings
 from backend.matching.lifecycle import build_engine, sync_engine, use_engine
-from backend.needs import service as needs
-from backend.needs.models import Need, NeedCreate
-from backend.results import service as results
-from backend.results.models import Result, ResultCreate
+from backend.postings import needs as needs
+from backend.postings import results as results
+from backend.postings.need_model import Need, NeedCreate
+from backend.postings.result_model import Result, ResultCreate
 from backend.vocab import OrgKind, Role
 
 DATA_DIR = Path(__file__).resolve().parent / "data"

@@ -4,11 +4,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from backend.deps import OptionalUser, SessionDep
+from backend.accounts.deps import OptionalUser
+from backend.deps import SessionDep
 from backend.matching import service
 from backend.matching.service import NeedMatch, ResultMatch, SearchHit
-from backend.needs import service as needs
-from backend.results import service as results
+from backend.postings import needs as needs
+from backend.postings import results as results
 from backend.vocab import REGIONS, TechField, TransferMode
 from embeddings.fit import ASPECTS, Filters
 

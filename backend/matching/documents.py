@@ -1,7 +1,7 @@
 """Database rows as the matching engine's documents."""
 
-from backend.needs.models import Need
-from backend.results.models import Result
+from backend.postings.need_model import Need
+from backend.postings.result_model import Result
 from embeddings.types import Document, Profile
 
 

@@ -2,22 +2,26 @@
 
 import logging
 import threading
+from typing import Any
 
 from sqlmodel import Session, select
 
+from backend import engine as process_engine
 from backend.config import get_settings
 from backend.db import get_engine
 from backend.matching.documents import need_document, result_document
-from backend.matching.hooks import Change, set_index_listener
-from backend.needs.models import Need
-from backend.results.models import Result
+from backend.postings.changes import ChangeListener, Mark, set_change_listener
+from backend.postings.need_model import Need
+from backend.postings.result_model import Result
 from backend.vocab import PostingStatus
 from embeddings.encoder import load_encoder
 from embeddings.engine import MatchEngine, SyncReport
+from embeddings.types import Document
 
 log = logging.getLogger("kematch.matching")
-_engine: MatchEngine | None = None
 _lock = threading.Lock()
+# (side, id, document or None to remove)
+Change = tuple[str, int, Document | None]
 
 
 def listed_documents(session: Session) -> tuple[list, list]:  # type: ignore[type-arg]
@@ -41,9 +45,23 @@ def sync_engine(engine: MatchEngine) -> list[SyncReport]:
     return [engine.sync(side="need", docs=needs), engine.sync(side="result", docs=results)]
 
 
+def document_if_listed(session: Any, side: str, item_id: int) -> Document | None:
+    """The engine document of a published posting; None if it is gone, a draft or closed."""
+    if side == "need":
+        need = session.get(Need, item_id)
+        return need_document(need) if need and need.status == PostingStatus.published else None
+    result = session.get(Result, item_id)
+    return result_document(result) if result and result.status == PostingStatus.published else None
+
+
+def prepare_changes(session: Session, marks: list[Mark]) -> list[Change]:
+    """Inside the committing transaction: the documents the marked postings now have."""
+    return [(side, i, document_if_listed(session, side, i)) for side, i in marks]
+
+
 def apply_changes(changes: list[Change]) -> None:
     """Upsert or remove the postings a committed transaction changed."""
-    engine = _engine
+    engine = process_engine.current()
     if engine is None:
         return
     try:
@@ -65,11 +83,10 @@ def apply_changes(changes: list[Change]) -> None:
 
 def start_matching() -> None:
     """Load the engine, sync it with the database, and follow every later write."""
-    global _engine
     if not get_settings().matching_enabled:
         return
     with _lock:
-        if _engine is None:
+        if process_engine.current() is None:
             engine = build_engine()
             for report in sync_engine(engine):
                 log.info(
@@ -79,17 +96,14 @@ def start_matching() -> None:
                     report.removed,
                     report.unchanged,
                 )
-            _engine = engine
-        set_index_listener(apply_changes)
+            process_engine.install(engine)
+        set_change_listener(_FOLLOW)
 
 
-def matching_engine() -> MatchEngine | None:
-    """The running engine, or None when matching is disabled."""
-    return _engine
+_FOLLOW = ChangeListener(prepare=prepare_changes, apply=apply_changes)
 
 
 def use_engine(engine: MatchEngine | None) -> None:
     """Install an engine (tests, CLI) and follow writes with it."""
-    global _engine
-    _engine = engine
-    set_index_listener(apply_changes if engine is not None else None)
+    process_engine.install(engine)
+    set_change_listener(_FOLLOW if engine is not None else None)

@@ -7,13 +7,13 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from backend.accounts.models import User
+from backend.engine import current as matching_engine
 from backend.errors import Conflict
 from backend.matching.documents import need_document, result_document
-from backend.matching.lifecycle import matching_engine
-from backend.needs import service as needs
-from backend.needs.models import Need, NeedPublic
-from backend.results import service as results
-from backend.results.models import Result, ResultPublic
+from backend.postings import needs as needs
+from backend.postings import results as results
+from backend.postings.need_model import Need, NeedPublic
+from backend.postings.result_model import Result, ResultPublic
 from embeddings.engine import Match, MatchEngine
 from embeddings.fit import Filters
 

@@ -4,10 +4,10 @@ from typing import Any
 
 from sqlmodel import Session
 
+from backend.engine import current as matching_engine
 from backend.matching.documents import need_document, result_document
-from backend.matching.lifecycle import matching_engine
-from backend.needs.models import Need
-from backend.results.models import Result
+from backend.postings.need_model import Need
+from backend.postings.result_model import Result
 from embeddings.engine import Match
 from embeddings.explain import shared_terms
 from embeddings.fit import assess

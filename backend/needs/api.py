@@ -5,11 +5,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
-from backend.deps import CurrentUser, OptionalUser, SessionDep
-from backend.listing import ListFilters
-from backend.needs import service
-from backend.needs.models import NeedCreate, NeedPublic, NeedUpdate
-from backend.posting_service import CloseRequest
+from backend.accounts.deps import CurrentUser, OptionalUser
+from backend.deps import SessionDep
+from backend.postings import needs as service
+from backend.postings.kinds import NEED
+from backend.postings.lifecycle import CloseRequest
+from backend.postings.listing import ListFilters
+from backend.postings.need_model import NeedCreate, NeedPublic, NeedUpdate
+from backend.postings.search import default_order, list_postings
 from backend.vocab import PostingStatus, TechField, TransferMode
 
 router = APIRouter(prefix="/needs", tags=["needs"])
@@ -33,16 +36,23 @@ def list_needs(
     mode: TransferMode | None = None,
     status: PostingStatus | None = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
-    order: Annotated[str, Query(pattern="^(newest|deadline|updated)$")] = "newest",
+    order: Annotated[str | None, Query(pattern="^(relevance|newest|deadline|updated)$")] = None,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> NeedPage:
-    """Needs the caller may see, filtered and paged."""
+    """Needs the caller may see, filtered and paged; a text query is ranked by relevance (as /needs)."""
+    text = (q or "").strip() or None
     filters = ListFilters(
-        field=field, region=region, trl_min=trl_min, trl_max=trl_max, mode=mode, status=status, text=q
+        field=field, region=region, trl_min=trl_min, trl_max=trl_max, mode=mode, status=status, text=text
     )
-    rows, total = service.list_needs(
-        session=session, user=user, filters=filters, order=order, offset=offset, limit=limit
+    rows, total = list_postings(
+        session=session,
+        kind=NEED,
+        user=user,
+        filters=filters,
+        order=order or default_order(text, "newest"),
+        offset=offset,
+        limit=limit,
     )
     items = [service.public_view(session=session, need=n, user=user) for n in rows]
     return NeedPage(items=items, total=total, offset=offset, limit=limit)

@@ -9,23 +9,20 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session
 
+from backend.accounts.deps import CsrfChecked, MaybeViewer, SignedIn
 from backend.accounts.models import Organisation, User
 from backend.db import utcnow
-from backend.deps import CsrfChecked, MaybeViewer, SessionDep, SignedIn
+from backend.deps import SessionDep
 from backend.errors import Conflict, InvalidInput, NotPermitted
 from backend.forms import FormState, PostedForm, parse
-from backend.home.pages import (
-    PER_PAGE,
-    TRL_CHOICES,
-    ListPage,
-    list_orders,
-    parse_list_query,
-    rank_by_engine,
-)
-from backend.matching import pages as match_pages
-from backend.needs import service
-from backend.needs.models import Need, NeedBase, NeedCreate, NeedPublic, NeedUpdate
-from backend.posting_service import can_edit, outcome
+from backend.matching import cards as match_pages
+from backend.pairings import state as pair_states
+from backend.postings import needs as service
+from backend.postings.kinds import NEED
+from backend.postings.lifecycle import can_edit, outcome
+from backend.postings.list_query import PER_PAGE, TRL_CHOICES, ListPage, list_orders, parse_list_query
+from backend.postings.need_model import Need, NeedBase, NeedCreate, NeedPublic, NeedUpdate
+from backend.postings.search import list_postings
 from backend.templating import redirect, render
 from backend.vocab import PostingStatus, Role
 
@@ -123,9 +120,9 @@ def list_needs(request: Request, session: SessionDep, viewer: MaybeViewer) -> HT
     user = viewer.user if viewer else None
     orders = list_orders(request.query_params, ORDERS)
     query = parse_list_query(request.query_params, orders=[o for o, _ in orders], user=user)
-    rank_by_engine(session=session, query=query, side="need", model=Need, kind=service.KIND)
-    rows, total = service.list_needs(
+    rows, total = list_postings(
         session=session,
+        kind=NEED,
         user=user,
         filters=query.filters,
         order=query.order,
@@ -178,7 +175,7 @@ def create_need(
     except InvalidInput as exc:
         page.form.fail(exc)
         return render(request, "needs/form.html", page, status_code=422)
-    return redirect(_detail_url(need.id), outcome(kind=service.KIND, item=need))
+    return redirect(_detail_url(need.id), outcome(item=need))
 
 
 @router.get("/needs/{need_id:int}", response_class=HTMLResponse)
@@ -188,10 +185,11 @@ def need_detail(request: Request, need_id: int, session: SessionDep, viewer: May
     page = NeedDetailPage(
         title=need.title,
         need=service.public_view(session=session, need=need, user=user),
-        can_edit=user is not None and can_edit(kind=service.KIND, item=need, user=user),
+        can_edit=user is not None and can_edit(item=need, user=user),
         insider=service.is_insider(session=session, need=need, user=user),
     )
     page.matches = match_pages.need_matches(session=session, need=need, user=user, can_edit=page.can_edit)
+    pair_states.attach_to_need_cards(session=session, need=need, cards=page.matches, user=user)
     return render(request, "needs/detail.html", page)
 
 
@@ -245,7 +243,7 @@ def update_need(
         return render(request, "needs/form.html", page, status_code=422)
     except Conflict as exc:
         return redirect(_detail_url(need.id), exc.message, "error")
-    message = outcome(kind=service.KIND, item=need) if publish else "修改已保存"
+    message = outcome(item=need) if publish else "修改已保存"
     if not publish and need.status == PostingStatus.pending and viewer.user.role != Role.operator:
         message = "修改已保存，需求将在平台运营重新审核后展示"
     return redirect(_detail_url(need.id), message)
@@ -262,7 +260,7 @@ def _act(
     need = service.get_editable(session=session, need_id=need_id, user=user)
     try:
         step(session=session, need=need, user=user)
-        done = done or outcome(kind=service.KIND, item=need)
+        done = done or outcome(item=need)
     except (Conflict, InvalidInput) as exc:
         return redirect(_detail_url(need_id), exc.message, "error")
     return redirect(then or _detail_url(need_id), done)

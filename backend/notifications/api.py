@@ -5,7 +5,8 @@ from datetime import datetime
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from backend.deps import CurrentUser, SessionDep
+from backend.accounts.deps import CurrentUser
+from backend.deps import SessionDep
 from backend.notifications import service
 from backend.notifications.pages import owned
 

@@ -7,9 +7,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session
 
+from backend.accounts.deps import CsrfChecked, SignedIn
 from backend.accounts.models import User
 from backend.db import utcnow
-from backend.deps import CsrfChecked, SessionDep, SignedIn
+from backend.deps import SessionDep
 from backend.errors import NotFound
 from backend.notifications import service
 from backend.notifications.models import Notification
@@ -86,7 +87,8 @@ def notifications_page(request: Request, session: SessionDep, viewer: SignedIn) 
         )
         for n in service.latest(session=session, user=viewer.user, limit=100)
     ]
-    page = NotificationsPage(title="通知", items=items, unread=viewer.unread)
+    unread = service.unread_count(session=session, user=viewer.user)
+    page = NotificationsPage(title="通知", items=items, unread=unread)
     return render(request, "notifications/list.html", page)
 
 

@@ -6,8 +6,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from backend.deps import OperatorUser, SessionDep
-from backend.matching.lifecycle import matching_engine
+from backend.accounts.deps import OperatorUser
+from backend.deps import SessionDep
+from backend.engine import current as matching_engine
 from backend.ops import pairing_queue as desk
 from backend.ops import suggestions as suggest
 from backend.pairings.models import Pairing

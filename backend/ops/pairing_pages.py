@@ -11,9 +11,10 @@ from typing import Annotated, TypeVar
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from backend.deps import CsrfChecked, OperatorUser, SessionDep
+from backend.accounts.deps import CsrfChecked, OperatorUser
+from backend.deps import SessionDep
+from backend.engine import current as matching_engine
 from backend.errors import Conflict, InvalidInput, NotFound
-from backend.matching.lifecycle import matching_engine
 from backend.ops import pairing_queue as desk
 from backend.ops import suggestions as suggest
 from backend.ops.pairing_queue import QueueFilters, QueueItem

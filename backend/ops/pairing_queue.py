@@ -13,14 +13,15 @@ from typing import Any
 from sqlalchemy import case
 from sqlmodel import Session, col, select
 
-from backend.accounts.models import Organisation, User
+from backend.accounts.models import User
+from backend.accounts.service import organisation_name
 from backend.db import utcnow
 from backend.errors import Conflict, DomainError, InvalidInput, NotFound
-from backend.needs.models import Need
-from backend.notifications.service import notify
 from backend.pairings import service as pairings
+from backend.pairings.announce import announce
 from backend.pairings.models import Pairing
-from backend.results.models import Result
+from backend.postings.need_model import Need
+from backend.postings.result_model import Result
 from backend.vocab import Confidentiality, PairingStatus, Proposer, TechField
 
 S = PairingStatus
@@ -90,11 +91,6 @@ def _strings(value: Any) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
 
 
-def _org_name(session: Session, org_id: int) -> str:
-    org = session.get(Organisation, org_id)
-    return org.name if org else "（单位不存在）"
-
-
 def _proposer(session: Session, pairing: Pairing) -> str:
     label = Proposer(pairing.proposed_by).label
     who = session.get(User, pairing.proposed_by_user_id) if pairing.proposed_by_user_id else None
@@ -125,9 +121,9 @@ def queue(*, session: Session, filters: QueueFilters, limit: int = QUEUE_LIMIT) 
             QueueItem(
                 pairing=pairing,
                 need=need,
-                need_org=_org_name(session, need.organisation_id),
+                need_org=organisation_name(session=session, organisation_id=need.organisation_id),
                 result=result,
-                result_org=_org_name(session, result.organisation_id),
+                result_org=organisation_name(session=session, organisation_id=result.organisation_id),
                 proposer=_proposer(session, pairing),
                 waiting=waiting_label(pairing.updated_at, now),
                 reasons_for=_strings(ex.get("reasons_for")),
@@ -137,73 +133,6 @@ def queue(*, session: Session, filters: QueueFilters, limit: int = QUEUE_LIMIT) 
             )
         )
     return items
-
-
-# --- who hears about a change ----------------------------------------------------------------
-
-
-def _side_users(session: Session, pairing: Pairing, side: str) -> list[User]:
-    """The posting's owner and whoever of that side acted on this pairing."""
-    posting: Need | Result | None = (
-        session.get(Need, pairing.need_id) if side == "need" else session.get(Result, pairing.result_id)
-    )
-    users: list[User] = []
-    owner = session.get(User, posting.owner_id) if posting else None
-    if owner is not None:
-        users.append(owner)
-    for event in pairings.events(session=session, pairing=pairing):
-        actor = session.get(User, event.actor_id) if event.actor_id else None
-        if actor is not None and pairings.side_of(session=session, pairing=pairing, user=actor) == side:
-            users.append(actor)
-    return users
-
-
-def _asking_sides(session: Session, pairing: Pairing) -> set[str]:
-    """The sides that asked for this pairing: proposed it, or said they were interested."""
-    sides = {"need"} if pairing.proposed_by == Proposer.enterprise else set()
-    if pairing.proposed_by == Proposer.researcher:
-        sides.add("result")
-    for event in pairings.events(session=session, pairing=pairing):
-        if event.to_status in (S.interested, S.pending_review) and event.actor_id:
-            actor = session.get(User, event.actor_id)
-            side = pairings.side_of(session=session, pairing=pairing, user=actor) if actor else None
-            if side:
-                sides.add(side)
-    return sides
-
-
-def concerned_users(*, session: Session, pairing: Pairing, to: S) -> list[User]:
-    """Who hears about a move to `to`: the asking side(s) for a rejection, both sides otherwise."""
-    sides = _asking_sides(session, pairing) if to == S.rejected else {"need", "result"}
-    return [u for side in ("need", "result") if side in sides for u in _side_users(session, pairing, side)]
-
-
-_NOTICES: dict[S, str] = {
-    S.suggested: "平台为您推荐了一项对接：{pair}",
-    S.approved: "对接已获平台批准，双方联系方式已公开：{pair}",
-    S.rejected: "对接申请未获批准：{pair}",
-    S.negotiating: "对接已进入洽谈：{pair}",
-    S.signed: "对接已签约：{pair}",
-    S.closed: "对接已关闭：{pair}",
-}
-
-
-def _announce(session: Session, pairing: Pairing, to: S, actor: User, note: str) -> None:
-    need = session.get(Need, pairing.need_id)
-    result = session.get(Result, pairing.result_id)
-    pair = f"“{need.title if need else ''}” × “{result.title if result else ''}”"
-    body = f"处理意见：{note}" if note.strip() else ""
-    if to == S.signed and pairing.contract_amount is not None:
-        body = f"合同金额 {pairing.contract_amount:g} 万元，签约日期 {pairing.signed_on}。{body}"
-    users = [u for u in concerned_users(session=session, pairing=pairing, to=to) if u.id != actor.id]
-    notify(
-        session=session,
-        users=users,
-        kind=f"pairing_{to.value}",
-        title=_NOTICES[to].format(pair=pair),
-        body=body,
-        link=f"/pairings/{pairing.id}",
-    )
 
 
 # --- decisions -------------------------------------------------------------------------------
@@ -240,7 +169,7 @@ def decide(
         contract_amount=contract_amount,
         signed_on=signed_on,
     )
-    _announce(session, pairing, to, operator, note.strip())
+    announce(session, pairing, to, operator, note.strip())
     return pairing
 
 

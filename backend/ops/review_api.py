@@ -6,7 +6,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from backend.deps import OperatorUser, SessionDep
+from backend.accounts.deps import OperatorUser
+from backend.deps import SessionDep
 from backend.ops import reviews
 from backend.ops.reviews import Decision
 from backend.vocab import Confidentiality, PostingStatus, TechField

@@ -6,7 +6,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from backend.deps import CsrfChecked, OperatorUser, SessionDep
+from backend.accounts.deps import CsrfChecked, OperatorUser
+from backend.deps import SessionDep
 from backend.errors import Conflict, InvalidInput
 from backend.ops import reviews
 from backend.ops.reviews import Decision, DecisionRow, QueueRow
@@ -15,7 +16,7 @@ from backend.templating import redirect, render
 router = APIRouter(include_in_schema=False)
 
 QUEUE_URL = "/ops/reviews"
-TABS = [("all", "全部")] + [(name, s.kind.label) for name, s in reviews.SIDES.items()]
+TABS = [("all", "全部")] + [(name, s.label) for name, s in reviews.SIDES.items()]
 _DONE = {
     Decision.approve: "已通过审核并发布：“{title}”",
     Decision.send_back: "已退回修改：“{title}”，发布方会收到退回原因",

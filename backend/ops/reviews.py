@@ -1,6 +1,6 @@
 """The posting review desk: what waits for an operator, recent decisions, and the decisions.
 
-The lifecycle itself (statuses, audit, index, the owner's notice) is `posting_service`'s; this
+The lifecycle itself (statuses, audit, index, the owner's notice) is `postings.lifecycle`'s; this
 module adds what an operator needs around it: the queue, oldest submission first, with how long
 each has waited, and the last decisions read back from the audit trail.
 """
@@ -11,16 +11,15 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from backend import posting_service as ps
 from backend.accounts.models import Organisation, User
 from backend.audit.models import AuditEntry
 from backend.db import utcnow
-from backend.errors import Conflict, InvalidInput, NotFound, NotPermitted
-from backend.needs import service as needs_service
-from backend.needs.models import Need
-from backend.results import service as results_service
-from backend.results.models import Result
-from backend.vocab import Confidentiality, LabelledEnum, PostingStatus, Role, TechField
+from backend.errors import Conflict, InvalidInput, NotFound
+from backend.postings import lifecycle as lc
+from backend.postings.kinds import KINDS, Kind, Posting
+from backend.postings.need_model import Need
+from backend.postings.result_model import Result
+from backend.vocab import Confidentiality, LabelledEnum, PostingStatus, TechField
 
 QUEUE_LIMIT = 200  # per kind; a longer queue is a staffing problem, not a paging one
 RECENT = 20
@@ -42,17 +41,7 @@ class Decision(LabelledEnum):
         return {"approve": "通过发布", "return": "退回修改", "take_down": "下架"}[self.value]
 
 
-@dataclass(frozen=True)
-class _Side:
-    kind: ps.Kind
-    model: type[Need] | type[Result]
-    excerpt_column: str
-
-
-SIDES: dict[str, _Side] = {
-    "need": _Side(needs_service.KIND, Need, "problem"),
-    "result": _Side(results_service.KIND, Result, "summary"),
-}
+SIDES = KINDS
 
 
 @dataclass(frozen=True)
@@ -102,7 +91,7 @@ class DecisionRow:
         return beijing(self.at)
 
 
-def side(kind: str) -> _Side:
+def side(kind: str) -> Kind[Need] | Kind[Result]:
     """The need or result side named in a URL, or NotFound."""
     found = SIDES.get(kind)
     if found is None:
@@ -162,7 +151,7 @@ def _pending(session: Session, name: str, now: datetime) -> list[QueueRow]:
         rows.append(
             QueueRow(
                 kind=name,
-                kind_label=s.kind.label,
+                kind_label=s.label,
                 id=item.id,
                 title=item.title,
                 field=TechField(item.field),
@@ -225,7 +214,7 @@ def recent_decisions(*, session: Session, limit: int = RECENT) -> list[DecisionR
             at=_aware(e.created_at),
             decision=Decision(e.action),
             kind=e.entity,
-            kind_label=SIDES[e.entity].kind.label,
+            kind_label=SIDES[e.entity].label,
             item_id=e.entity_id,
             title=titles.get((e.entity, e.entity_id)),
             actor=actor or "（已删除的账号）",
@@ -235,26 +224,18 @@ def recent_decisions(*, session: Session, limit: int = RECENT) -> list[DecisionR
     ]
 
 
-def get_posting(*, session: Session, kind: str, item_id: int) -> Any:
+def get_posting(*, session: Session, kind: str, item_id: int) -> Posting:
     """The need or result under review, whatever its status, or NotFound."""
-    s = side(kind)
-    return ps.get_or_404(session=session, kind=s.kind, model=s.model, item_id=item_id)
-
-
-def _check_still_valid(item: Any) -> None:
-    # A need can expire while it waits; publishing it would list a stale need.
-    valid_until = getattr(item, "valid_until", None)
-    if valid_until is not None and valid_until <= utcnow().date():
-        raise Conflict(f"该需求有效期已于 {valid_until} 届满，请退回企业更新有效期后再发布")
+    model: type[Need] | type[Result] = side(kind).model
+    return lc.get_or_404(session=session, model=model, item_id=item_id)
 
 
 def decide(
     *, session: Session, kind: str, item_id: int, operator: User, decision: Decision, note: str = ""
-) -> Any:
+) -> Posting:
     """Apply one review decision; Conflict if the posting is no longer in a state that allows it."""
     s = side(kind)
-    if operator.role != Role.operator:
-        raise NotPermitted("仅平台运营可以审核")
+    lc.require_operator(operator)
     if len(note.strip()) > NOTE_MAX:
         raise InvalidInput(
             f"原因不能超过 {NOTE_MAX} 字",
@@ -262,16 +243,11 @@ def decide(
         )
     item = get_posting(session=session, kind=kind, item_id=item_id)
     if decision == Decision.approve:
-        if item.status == PostingStatus.pending:
-            _check_still_valid(item)
-        return ps.approve(session=session, kind=s.kind, item=item, operator=operator)
+        return lc.approve(session=session, item=item, operator=operator)
     if decision == Decision.send_back:
-        return ps.send_back(session=session, kind=s.kind, item=item, operator=operator, note=note)
+        return lc.send_back(session=session, item=item, operator=operator, note=note)
     if item.status != PostingStatus.published:
         current = PostingStatus(item.status).label
-        raise Conflict(f"该{s.kind.label}未在发布中（当前：{current}），不能下架")
-    if not note.strip():
-        raise InvalidInput(
-            "请填写下架原因", detail=[{"field": "note", "label": "原因", "message": "请填写原因"}]
-        )
-    return ps.close(session=session, kind=s.kind, item=item, user=operator, note=note)
+        raise Conflict(f"该{s.label}未在发布中（当前：{current}），不能下架")
+    lc.require_note(note, "下架原因")
+    return lc.close(session=session, item=item, user=operator, note=note)

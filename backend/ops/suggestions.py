@@ -7,14 +7,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from backend.accounts.models import User
+from backend.accounts.service import organisation_name
 from backend.errors import Conflict, NotFound
 from backend.matching.documents import need_document
 from backend.matching.snapshot import pair_snapshot
-from backend.needs.models import Need
-from backend.ops.pairing_queue import S, _announce, _org_name
 from backend.pairings import service as pairings
+from backend.pairings.announce import announce
 from backend.pairings.models import Pairing
-from backend.results.models import Result
+from backend.postings.need_model import Need
+from backend.postings.result_model import Result
+from backend.vocab import PairingStatus as S
 from backend.vocab import PostingStatus
 from embeddings.engine import Match, MatchEngine
 
@@ -76,7 +78,7 @@ def suggestions(
             picked.append(
                 Suggestion(
                     result=result,
-                    result_org=_org_name(session, result.organisation_id),
+                    result_org=organisation_name(session=session, organisation_id=result.organisation_id),
                     score=hit.score,
                     reasons_for=_reasons(hit, "for"),
                     reasons_against=_reasons(hit, "against"),
@@ -86,7 +88,11 @@ def suggestions(
                 break
         if picked:
             out.append(
-                NeedSuggestions(need=need, need_org=_org_name(session, need.organisation_id), results=picked)
+                NeedSuggestions(
+                    need=need,
+                    need_org=organisation_name(session=session, organisation_id=need.organisation_id),
+                    results=picked,
+                )
             )
     return out
 
@@ -107,5 +113,5 @@ def propose(
             )
     except IntegrityError as exc:  # someone proposed the same pair in the same instant
         raise Conflict("该需求与成果已有对接记录，请勿重复提交") from exc
-    _announce(session, pairing, S.suggested, operator, "")
+    announce(session, pairing, S.suggested, operator, "")
     return pairing

@@ -7,8 +7,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
+from backend.accounts.deps import CurrentUser
 from backend.accounts.models import User
-from backend.deps import CurrentUser, SessionDep
+from backend.deps import SessionDep
 from backend.pairings import interest
 from backend.pairings import service as pairings
 from backend.pairings.models import Pairing

@@ -12,13 +12,13 @@ from sqlmodel import Session, select
 from backend.accounts.models import User
 from backend.errors import InvalidInput, NotFound, NotPermitted
 from backend.matching.snapshot import pair_snapshot
-from backend.needs import service as needs
-from backend.needs.models import Need
 from backend.notifications.service import notify
 from backend.pairings import service as pairings
 from backend.pairings.models import Pairing
-from backend.results import service as results
-from backend.results.models import Result
+from backend.postings import needs as needs
+from backend.postings import results as results
+from backend.postings.need_model import Need
+from backend.postings.result_model import Result
 from backend.vocab import Confidentiality, PairingStatus, Role
 
 MAX_MESSAGE = 500

@@ -8,19 +8,20 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session
 
+from backend.accounts.deps import CsrfChecked, SignedIn
 from backend.accounts.models import User
-from backend.deps import CsrfChecked, SessionDep, SignedIn
+from backend.deps import SessionDep
 from backend.errors import Conflict, InvalidInput, NotPermitted
 from backend.forms import PostedForm
-from backend.matching.pages import PairState, asker_side
-from backend.needs import service as needs
-from backend.needs.models import Need, NeedPublic
 from backend.notifications.service import notify
 from backend.pairings import interest
 from backend.pairings import service as pairings
 from backend.pairings.models import Pairing
-from backend.results import service as results
-from backend.results.models import Result, ResultPublic
+from backend.pairings.state import PairState, asker_side
+from backend.postings import needs as needs
+from backend.postings import results as results
+from backend.postings.need_model import Need, NeedPublic
+from backend.postings.result_model import Result, ResultPublic
 from backend.templating import redirect, render
 from backend.vocab import PairingStatus, Role
 

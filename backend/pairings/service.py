@@ -14,9 +14,9 @@ from sqlmodel import Session, col, select
 from backend.accounts.models import User
 from backend.db import utcnow
 from backend.errors import Conflict, InvalidInput, NotFound, NotPermitted
-from backend.needs.models import Need
 from backend.pairings.models import Pairing, PairingEvent
-from backend.results.models import Result
+from backend.postings.need_model import Need
+from backend.postings.result_model import Result
 from backend.vocab import PairingStatus as S
 from backend.vocab import PostingStatus, Proposer, Role
 

@@ -8,22 +8,19 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session
 
+from backend.accounts.deps import CsrfChecked, MaybeViewer, SignedIn
 from backend.accounts.models import Organisation, User
-from backend.deps import CsrfChecked, MaybeViewer, SessionDep, SignedIn
+from backend.deps import SessionDep
 from backend.errors import Conflict, InvalidInput, NotPermitted
 from backend.forms import FormState, PostedForm, parse
-from backend.home.pages import (
-    PER_PAGE,
-    TRL_CHOICES,
-    ListPage,
-    list_orders,
-    parse_list_query,
-    rank_by_engine,
-)
-from backend.matching import pages as match_pages
-from backend.posting_service import can_edit, outcome
-from backend.results import service
-from backend.results.models import Result, ResultBase, ResultCreate, ResultPublic, ResultUpdate
+from backend.matching import cards as match_pages
+from backend.pairings import state as pair_states
+from backend.postings import results as service
+from backend.postings.kinds import RESULT
+from backend.postings.lifecycle import can_edit, outcome
+from backend.postings.list_query import PER_PAGE, TRL_CHOICES, ListPage, list_orders, parse_list_query
+from backend.postings.result_model import Result, ResultBase, ResultCreate, ResultPublic, ResultUpdate
+from backend.postings.search import list_postings
 from backend.templating import redirect, render
 from backend.vocab import PostingStatus, Role
 
@@ -119,9 +116,9 @@ def list_results(request: Request, session: SessionDep, viewer: MaybeViewer) -> 
     user = viewer.user if viewer else None
     orders = list_orders(request.query_params, ORDERS)
     query = parse_list_query(request.query_params, orders=[o for o, _ in orders], user=user)
-    rank_by_engine(session=session, query=query, side="result", model=Result, kind=service.KIND)
-    rows, total = service.list_results(
+    rows, total = list_postings(
         session=session,
+        kind=RESULT,
         user=user,
         filters=query.filters,
         order=query.order,
@@ -173,7 +170,7 @@ def create_result(
     except InvalidInput as exc:
         page.form.fail(exc)
         return render(request, "results/form.html", page, status_code=422)
-    return redirect(_detail_url(result.id), outcome(kind=service.KIND, item=result))
+    return redirect(_detail_url(result.id), outcome(item=result))
 
 
 @router.get("/results/{result_id:int}", response_class=HTMLResponse)
@@ -183,12 +180,13 @@ def result_detail(request: Request, result_id: int, session: SessionDep, viewer:
     page = ResultDetailPage(
         title=result.title,
         result=service.public_view(session=session, result=result, user=user),
-        can_edit=user is not None and can_edit(kind=service.KIND, item=result, user=user),
+        can_edit=user is not None and can_edit(item=result, user=user),
         insider=service.is_insider(session=session, result=result, user=user),
     )
     page.matches = match_pages.result_matches(
         session=session, result=result, user=user, can_edit=page.can_edit
     )
+    pair_states.attach_to_result_cards(session=session, result=result, cards=page.matches, user=user)
     return render(request, "results/detail.html", page)
 
 
@@ -238,7 +236,7 @@ def update_result(
         return render(request, "results/form.html", page, status_code=422)
     except Conflict as exc:
         return redirect(_detail_url(result.id), exc.message, "error")
-    message = outcome(kind=service.KIND, item=result) if publish else "修改已保存"
+    message = outcome(item=result) if publish else "修改已保存"
     if not publish and result.status == PostingStatus.pending and viewer.user.role != Role.operator:
         message = "修改已保存，成果将在平台运营重新审核后展示"
     return redirect(_detail_url(result.id), message)
@@ -255,7 +253,7 @@ def _act(
     result = service.get_editable(session=session, result_id=result_id, user=user)
     try:
         step(session=session, result=result, user=user)
-        done = done or outcome(kind=service.KIND, item=result)
+        done = done or outcome(item=result)
     except (Conflict, InvalidInput) as exc:
         return redirect(_detail_url(result_id), exc.message, "error")
     return redirect(then or _detail_url(result_id), done)

@@ -26,7 +26,8 @@ from urllib.parse import urlsplit
 from fastapi import Depends, Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from backend.deps import SessionDep, get_viewer
+from backend.accounts.deps import get_viewer
+from backend.deps import SessionDep
 from backend.errors import NotPermitted
 from backend.security.responses import refuse
 

@@ -5,7 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, UploadFile
 from pydantic import BaseModel
 
-from backend.deps import OperatorUser, SessionDep
+from backend.accounts.deps import OperatorUser
+from backend.deps import SessionDep
 from backend.transfer import importer
 from backend.transfer.models import ImportJobPublic
 from backend.transfer.pages import RunnerDep

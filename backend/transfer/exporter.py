@@ -14,9 +14,9 @@ from openpyxl import Workbook
 from sqlmodel import Session, col, select
 
 from backend.accounts.models import Organisation, User
-from backend.needs.models import Need
 from backend.pairings.models import Pairing
-from backend.results.models import Result
+from backend.postings.need_model import Need
+from backend.postings.result_model import Result
 from backend.transfer.columns import FLAG_HINT, Column, columns_for
 from backend.transfer.reader import FORMULA_TRIGGERS
 from backend.vocab import PairingStatus, PostingStatus, Proposer

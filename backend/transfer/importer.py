@@ -10,12 +10,12 @@ from sqlmodel import Session, col, func, select
 from backend.accounts.models import Organisation, User
 from backend.db import utcnow
 from backend.errors import InvalidInput, NotFound
-from backend.needs.models import NeedCreate
-from backend.results.models import ResultCreate
+from backend.errors.messages import field_errors
+from backend.postings.need_model import NeedCreate
+from backend.postings.result_model import ResultCreate
 from backend.transfer.columns import EXAMPLE_PREFIX, KINDS, CellError, columns_for, header_label
 from backend.transfer.models import ImportJob
 from backend.transfer.reader import Row, read_table
-from backend.validation import field_errors
 from backend.vocab import REGIONS, OrgKind, Role
 
 POLICIES = {"all_or_nothing": "全部成功才导入", "valid_only": "仅导入有效行"}

@@ -8,15 +8,16 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session, select
 
+from backend.accounts.deps import CsrfChecked, OperatorUser
 from backend.accounts.models import Organisation, User
-from backend.deps import CsrfChecked, OperatorUser, SessionDep
+from backend.deps import SessionDep
 from backend.errors import InvalidInput, NotFound
+from backend.errors.messages import first_by_field
 from backend.templating import redirect, render
 from backend.transfer import exporter, importer
 from backend.transfer.models import ImportJob, ImportJobPublic
 from backend.transfer.reader import MAX_BYTES, MAX_ROWS
 from backend.transfer.worker import Runner, job_runner
-from backend.validation import first_by_field
 from backend.vocab import PairingStatus, PostingStatus, TechField
 
 router = APIRouter(include_in_schema=False)

@@ -17,12 +17,13 @@ from sqlmodel import Session, col, select
 
 from backend.accounts.models import Organisation, User
 from backend.db import get_engine, utcnow
-from backend.matching.hooks import drop_queued_updates
-from backend.matching.lifecycle import listed_documents, matching_engine
-from backend.needs import service as needs
-from backend.needs.models import NeedCreate
-from backend.results import service as results
-from backend.results.models import ResultCreate
+from backend.engine import current as matching_engine
+from backend.matching.lifecycle import listed_documents
+from backend.postings import needs as needs
+from backend.postings import results as results
+from backend.postings.changes import unmark
+from backend.postings.need_model import NeedCreate
+from backend.postings.result_model import ResultCreate
 from backend.transfer.importer import Checked, check_row
 from backend.transfer.models import ImportJob
 from backend.transfer.reader import Row
@@ -93,7 +94,7 @@ def _store(session: Session, job: ImportJob, models: list[BaseModel]) -> list[in
         session.add(item)
         ids.append(item.id)
     session.flush()
-    drop_queued_updates(session=session, side="need" if job.kind == "needs" else "result", item_ids=ids)
+    unmark(session=session, side="need" if job.kind == "needs" else "result", item_ids=ids)
     return ids
 
 

@@ -7,13 +7,13 @@ from typing import Any
 from sqlmodel import Session
 
 from backend.accounts.models import User
+from backend.engine import current as matching_engine
 from backend.matching import service as matching
 from backend.matching.documents import need_document, result_document
-from backend.matching.lifecycle import matching_engine
-from backend.needs import service as needs
-from backend.needs.models import Need
-from backend.results import service as results
-from backend.results.models import Result
+from backend.postings import needs as needs
+from backend.postings import results as results
+from backend.postings.need_model import Need
+from backend.postings.result_model import Result
 from backend.vocab import PostingStatus
 
 

@@ -7,16 +7,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session, col, select
 
+from backend.accounts.deps import SignedIn
 from backend.accounts.models import User
 from backend.db import utcnow
-from backend.deps import SessionDep, SignedIn
-from backend.matching.lifecycle import matching_engine
-from backend.matching.pages import PairState, asker_side
-from backend.needs.models import Need
+from backend.deps import SessionDep
+from backend.engine import current as matching_engine
 from backend.pairings import interest
 from backend.pairings import service as pairings
 from backend.pairings.models import Pairing
-from backend.results.models import Result
+from backend.pairings.state import PairState, asker_side
+from backend.postings.need_model import Need
+from backend.postings.result_model import Result
 from backend.templating import redirect, render
 from backend.vocab import PairingStatus, PostingStatus, Role
 from backend.workspace.matches import BriefMatches, brief_matches

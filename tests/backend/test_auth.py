@@ -11,8 +11,8 @@ from sqlmodel import Session, func, select
 
 from backend.accounts.models import Organisation, User, UserSession
 from backend.accounts.security import token_digest
+from backend.accounts.session_cookie import SESSION_COOKIE
 from backend.db import utcnow
-from backend.deps import SESSION_COOKIE
 from backend.main import app
 from backend.vocab import Role
 from tests.factories import PASSWORD, login, make_org, make_user

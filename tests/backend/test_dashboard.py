@@ -16,9 +16,9 @@ from sqlmodel import Session
 from backend.dashboard.export import safe_cell, to_csv
 from backend.dashboard.filters import Filters, parse_filters
 from backend.dashboard.metrics import by_field, by_region, dashboard, funnel, headline, response, weekly
-from backend.needs.models import Need
 from backend.pairings.models import Pairing, PairingEvent
-from backend.results.models import Result
+from backend.postings.need_model import Need
+from backend.postings.result_model import Result
 from backend.vocab import PairingStatus as S
 from backend.vocab import PostingStatus, Proposer, Role, TechField
 from tests.factories import login, make_need, make_result, make_user

@@ -7,8 +7,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
 from backend.demo.load import DEMO_LOGINS, DEMO_PASSWORD, is_empty, load
-from backend.needs.models import Need
-from backend.results.models import Result
+from backend.postings.need_model import Need
+from backend.postings.result_model import Result
 from backend.vocab import Confidentiality, PostingStatus
 from tests.conftest import ROOT
 

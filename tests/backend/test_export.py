@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlmodel import Session, col, select
 
-from backend.needs.models import Need, NeedBase
 from backend.pairings.models import Pairing
-from backend.results.models import Result, ResultBase
+from backend.postings.need_model import Need, NeedBase
+from backend.postings.result_model import Result, ResultBase
 from backend.vocab import OrgKind, PairingStatus, Proposer, Role
 from tests.backend import test_import as kit
 from tests.backend.test_import import INJECTION, api_import, job_report

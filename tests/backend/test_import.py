@@ -16,8 +16,8 @@ from backend.accounts.models import Organisation, User
 from backend.audit.models import AuditEntry
 from backend.main import app
 from backend.matching.lifecycle import use_engine
-from backend.needs.models import Need
-from backend.results.models import Result
+from backend.postings.need_model import Need
+from backend.postings.result_model import Result
 from backend.transfer import worker
 from backend.transfer.columns import columns_for
 from backend.transfer.models import ImportJob

@@ -9,8 +9,8 @@ from sqlmodel import Session, func, select
 
 from backend.audit.models import AuditEntry
 from backend.highlight import highlight
-from backend.needs.models import Need
-from backend.results.models import Result
+from backend.postings.need_model import Need
+from backend.postings.result_model import Result
 from backend.vocab import Role
 from embeddings.engine import MatchEngine
 from tests.factories import login, make_need, make_result, make_user, need_data, result_data

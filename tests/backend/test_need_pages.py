@@ -8,8 +8,8 @@ from sqlmodel import Session, col, select
 
 from backend.accounts.models import Organisation
 from backend.audit.models import AuditEntry
-from backend.needs import service as needs
-from backend.needs.models import Need
+from backend.postings import needs as needs
+from backend.postings.need_model import Need
 from backend.vocab import PostingStatus, Role
 from tests.factories import login, make_need, make_user, need_data
 

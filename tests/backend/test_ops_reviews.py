@@ -13,12 +13,12 @@ from backend.accounts.models import User
 from backend.audit.models import AuditEntry
 from backend.audit.service import history
 from backend.db import utcnow
-from backend.needs import service as needs
-from backend.needs.models import Need
 from backend.notifications.models import Notification
 from backend.ops.reviews import waited_label
-from backend.results import service as results
-from backend.results.models import Result
+from backend.postings import needs as needs
+from backend.postings import results as results
+from backend.postings.need_model import Need
+from backend.postings.result_model import Result
 from backend.vocab import PostingStatus, Role
 from tests.factories import login, make_need, make_result, make_user
 
@@ -491,7 +491,7 @@ def test_a_stale_review_decision_loses_to_the_one_already_made(session: Session)
     from sqlalchemy import update as sa_update
 
     from backend.errors import Conflict
-    from backend.needs import service as need_service
+    from backend.postings import needs as need_service
 
     owner = make_user(session, Role.enterprise)
     first, second = make_user(session, Role.operator), make_user(session, Role.operator)

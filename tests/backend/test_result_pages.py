@@ -7,8 +7,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from backend.audit.models import AuditEntry
-from backend.results import service as results
-from backend.results.models import Result
+from backend.postings import results as results
+from backend.postings.result_model import Result
 from backend.vocab import PostingStatus, Role
 from tests.factories import login, make_result, make_user, result_data
 

@@ -13,12 +13,12 @@ from backend.audit.models import AuditEntry
 from backend.audit.service import history
 from backend.db import utcnow
 from backend.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, NotPermitted
-from backend.listing import ListFilters
-from backend.needs import service as needs
-from backend.needs.models import Need, NeedUpdate
 from backend.pairings.models import Pairing, PairingEvent
-from backend.results import service as results
-from backend.results.models import Result, ResultUpdate
+from backend.postings import needs as needs
+from backend.postings import results as results
+from backend.postings.listing import ListFilters
+from backend.postings.need_model import Need, NeedUpdate
+from backend.postings.result_model import Result, ResultUpdate
 from backend.vocab import Confidentiality, OrgKind, PairingStatus, PostingStatus, Proposer, Role
 from tests.factories import PASSWORD, make_need, make_result, make_user
 
@@ -251,7 +251,7 @@ def test_others_cannot_change_a_need(session: Session) -> None:
 
 
 def test_researcher_cannot_post_a_need(session: Session) -> None:
-    from backend.needs.models import NeedCreate
+    from backend.postings.need_model import NeedCreate
     from tests.factories import need_data
 
     with pytest.raises(NotPermitted):

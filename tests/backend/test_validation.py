@@ -11,8 +11,8 @@ from httpx import Response
 from sqlmodel import Session
 
 from backend.db import utcnow
-from backend.needs.models import Need
-from backend.results.models import Result
+from backend.postings.need_model import Need
+from backend.postings.result_model import Result
 from backend.vocab import Role
 from tests.factories import login, make_need, make_result, make_user, need_data, result_data
 

@@ -7,7 +7,7 @@ from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from backend.needs import service as needs
+from backend.postings import needs as needs
 from backend.vocab import Role
 from embeddings.engine import MatchEngine
 from tests.factories import login, make_need, make_result, make_user

@@ -13,9 +13,9 @@ from sqlmodel import select
 
 from backend.accounts.models import User
 from backend.db import get_engine
-from backend.matching.lifecycle import matching_engine
-from backend.needs.models import Need
-from backend.results.models import Result
+from backend.engine import current as matching_engine
+from backend.postings.need_model import Need
+from backend.postings.result_model import Result
 from backend.vocab import PostingStatus
 from embeddings import index as vector_index
 from embeddings.index import VectorIndex

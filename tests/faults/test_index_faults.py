@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from sqlmodel import select
 
-from backend.matching.lifecycle import matching_engine
-from backend.results.models import Result
+from backend.engine import current as matching_engine
+from backend.postings.result_model import Result
 from backend.vocab import PostingStatus, Role
 from embeddings.encoder import Encoder
 from embeddings.index import VectorIndex

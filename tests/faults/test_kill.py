@@ -16,9 +16,9 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from backend.accounts.models import User
-from backend.matching.lifecycle import matching_engine
-from backend.needs.models import Need
-from backend.results.models import Result
+from backend.engine import current as matching_engine
+from backend.postings.need_model import Need
+from backend.postings.result_model import Result
 from backend.transfer.models import ImportJob
 from backend.vocab import OrgKind, PostingStatus, Role
 from tests.embeddings.kit import FakeEncoder

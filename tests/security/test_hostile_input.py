@@ -20,8 +20,8 @@ from sqlmodel import Session, func, select
 
 from backend.accounts.models import User
 from backend.accounts.schemas import SignUp
-from backend.needs.models import Need, NeedCreate
-from backend.results.models import Result, ResultCreate
+from backend.postings.need_model import Need, NeedCreate
+from backend.postings.result_model import Result, ResultCreate
 from backend.security.body_limit import DEFAULT_LIMIT, UPLOAD_LIMIT
 from tests.factories import need_data, result_data
 from tests.security.world import World

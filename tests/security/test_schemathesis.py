@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
-from backend.deps import SESSION_COOKIE
+from backend.accounts.session_cookie import SESSION_COOKIE
 from backend.main import app
 from tests.security.world import World
 

@@ -14,14 +14,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from backend.accounts.login_limit import PER_ACCOUNT, PER_ADDRESS, WINDOW_SECONDS, login_limiter
 from backend.accounts.models import User, UserSession
 from backend.accounts.security import token_digest
+from backend.accounts.session_cookie import SESSION_COOKIE
 from backend.config import get_settings
 from backend.db import utcnow
-from backend.deps import SESSION_COOKIE
 from backend.main import app
-from backend.needs.models import Need
-from backend.security.login_limit import PER_ACCOUNT, PER_ADDRESS, WINDOW_SECONDS, login_limiter
+from backend.postings.need_model import Need
 from tests.factories import PASSWORD, make_user
 from tests.security.routes import all_routes, state_changing
 from tests.security.test_access_table import ACCESS, LOGIN, Case

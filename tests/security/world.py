@@ -14,12 +14,12 @@ from sqlmodel import Session
 
 from backend.accounts.models import User
 from backend.accounts.service import start_session
-from backend.deps import SESSION_COOKIE
-from backend.needs.models import Need
+from backend.accounts.session_cookie import SESSION_COOKIE
 from backend.notifications.service import notify
 from backend.pairings import service as pairings
 from backend.pairings.models import Pairing
-from backend.results.models import Result
+from backend.postings.need_model import Need
+from backend.postings.result_model import Result
 from backend.transfer.models import ImportJob
 from backend.vocab import PostingStatus, Role
 from tests.factories import make_need, make_result, make_user

@@ -1,4 +1,4 @@
-"""Domain errors, each with its HTTP status, and the handlers that render them."""
+"""Domain errors, each with its HTTP status (rendered by `errors.handlers`)."""
 
 from typing import Any
 

@@ -1,90 +1,58 @@
-"""Technical needs: lifecycle, visibility and listing."""
+"""Technical needs: their own rules (有效期, 保密 / 脱敏), visibility and listing."""
 
 from typing import Any
 
-from sqlalchemy import exists
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, or_
 
-from backend import posting_service as ps
 from backend.accounts.models import Organisation, User
-from backend.db import utcnow
-from backend.errors import InvalidInput, NotFound
-from backend.listing import ListFilters, filtered, page_of, rank_order
-from backend.needs.models import Need, NeedBase, NeedCreate, NeedPublic, NeedUpdate
-from backend.pairings.models import Pairing
-from backend.results.models import Result
-from backend.vocab import Confidentiality, PairingStatus, PostingStatus, Role
+from backend.errors import NotFound
+from backend.postings import lifecycle as lc
+from backend.postings.disclosure import is_party_to_need, party_need_clause
+from backend.postings.kinds import NEED
+from backend.postings.listing import ListFilters, filtered, page_of, rank_order
+from backend.postings.need_model import Need, NeedBase, NeedCreate, NeedPublic, NeedUpdate
+from backend.vocab import Confidentiality, PostingStatus, Role
 
-KIND = ps.Kind(
-    name="need",
-    label="需求",
-    owner_role=Role.enterprise,
-    text_columns=("title", "problem", "indicators"),
-    trl_column="trl_wanted",
-)
-DISCLOSED = (PairingStatus.approved, PairingStatus.negotiating, PairingStatus.signed)
-
-
-def _check_future(valid_until: Any) -> None:
-    if valid_until is not None and valid_until <= utcnow().date():
-        raise InvalidInput(
-            "有效期至：须晚于今天",
-            detail=[{"field": "valid_until", "label": "有效期至", "message": "须晚于今天"}],
-        )
+KIND = NEED
 
 
 def create(*, session: Session, data: NeedCreate, user: User, publish: bool = False) -> Need:
     """Post a need for the user's enterprise (draft unless `publish`)."""
-    _check_future(data.valid_until)
-    return ps.create(session=session, kind=KIND, model=Need, data=data, user=user, publish=publish)
+    lc.check_future(data.valid_until)
+    return lc.create(session=session, model=Need, data=data, user=user, publish=publish)
 
 
 def update(*, session: Session, need: Need, changes: NeedUpdate, user: User) -> Need:
     """Edit a need; nothing is written if the merged record is invalid."""
     if "valid_until" in changes.model_fields_set:
-        _check_future(changes.valid_until)
-    return ps.update(session=session, kind=KIND, item=need, base=NeedBase, changes=changes, user=user)
+        lc.check_future(changes.valid_until)
+    return lc.update(session=session, item=need, base=NeedBase, changes=changes, user=user)
 
 
 def publish(*, session: Session, need: Need, user: User) -> Need:
     """Submit a draft or returned need for review (operators publish at once)."""
-    _check_future(need.valid_until)
-    return ps.publish(session=session, kind=KIND, item=need, user=user)
+    lc.check_future(need.valid_until)
+    return lc.publish(session=session, item=need, user=user)
 
 
 def approve(*, session: Session, need: Need, operator: User) -> Need:
     """An operator publishes a need waiting for review."""
-    return ps.approve(session=session, kind=KIND, item=need, operator=operator)
+    return lc.approve(session=session, item=need, operator=operator)
 
 
 def send_back(*, session: Session, need: Need, operator: User, note: str) -> Need:
     """An operator returns a need to its owner with a reason."""
-    return ps.send_back(session=session, kind=KIND, item=need, operator=operator, note=note)
+    return lc.send_back(session=session, item=need, operator=operator, note=note)
 
 
 def close(*, session: Session, need: Need, user: User, note: str = "") -> Need:
     """Close a need (an operator taking it down gives a reason): it leaves listings and matching."""
-    return ps.close(session=session, kind=KIND, item=need, user=user, note=note)
+    return lc.close(session=session, item=need, user=user, note=note)
 
 
 def delete(*, session: Session, need: Need, user: User) -> None:
     """Delete a need that has no pairings."""
-    paired = session.exec(select(Pairing.id).where(Pairing.need_id == need.id)).first() is not None
-    ps.delete(session=session, kind=KIND, item=need, user=user, has_pairings=paired)
-
-
-def is_party(*, session: Session, need: Need, user: User) -> bool:
-    """Whether `user`'s organisation holds a result in an approved pairing with this need."""
-    stmt = (
-        select(Pairing.id)
-        .join(Result, col(Result.id) == Pairing.result_id)
-        .where(
-            Pairing.need_id == need.id,
-            col(Pairing.status).in_(DISCLOSED),
-            Result.organisation_id == user.organisation_id,
-        )
-    )
-    return session.exec(stmt).first() is not None
+    lc.delete(session=session, item=need, user=user)
 
 
 def is_insider(*, session: Session, need: Need, user: User | None) -> bool:
@@ -93,7 +61,7 @@ def is_insider(*, session: Session, need: Need, user: User | None) -> bool:
         return False
     if user.role == Role.operator or need.organisation_id == user.organisation_id:
         return True
-    return is_party(session=session, need=need, user=user)
+    return is_party_to_need(session=session, need=need, user=user)
 
 
 def can_view(*, session: Session, need: Need, user: User | None) -> bool:
@@ -114,7 +82,7 @@ def get_visible(*, session: Session, need_id: int, user: User | None) -> Need:
 def get_editable(*, session: Session, need_id: int, user: User) -> Need:
     """The need if `user` may edit it; NotFound if they may not even see it."""
     need = get_visible(session=session, need_id=need_id, user=user)
-    ps.ensure_editable(kind=KIND, item=need, user=user)
+    lc.ensure_editable(item=need, user=user)
     return need
 
 
@@ -140,12 +108,7 @@ def visible_clause(user: User | None) -> Any:
         return public
     if user.role == Role.operator:
         return col(Need.id).is_not(None)
-    party = exists().where(
-        col(Pairing.need_id) == col(Need.id),
-        col(Pairing.status).in_(DISCLOSED),
-        col(Pairing.result_id) == col(Result.id),
-        col(Result.organisation_id) == user.organisation_id,
-    )
+    party = party_need_clause(user)
     return or_(public, col(Need.organisation_id) == user.organisation_id, party)
 
 
@@ -159,7 +122,7 @@ def list_needs(
     limit: int = 20,
 ) -> tuple[list[Need], int]:
     """Needs visible to `user`, filtered and paged."""
-    stmt = filtered(model=Need, kind=KIND, filters=filters).where(visible_clause(user))
+    stmt = filtered(kind=KIND, filters=filters).where(visible_clause(user))
     orders = {
         "newest": (col(Need.published_at).desc(), col(Need.id).desc()),
         "deadline": (col(Need.valid_until).asc(), col(Need.id)),

@@ -1,27 +1,13 @@
-"""Validation shared by needs and results (both are 'postings')."""
+"""Field validators shared by needs and results (both are postings)."""
 
 import re
 from typing import Any
 
-from backend.vocab import REGIONS, TransferMode
+from backend.validation import clean_text
 
 MAX_KEYWORDS = 8
 MAX_KEYWORD_LEN = 20
 _SPLIT = re.compile(r"[,，、;；\s]+")
-
-
-# C0 control characters other than tab and line breaks: NUL among them, which PostgreSQL
-# refuses to store (a 500 at commit) and which no one types on purpose.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def clean_text(value: Any) -> Any:
-    """Strip surrounding whitespace from text input; refuse control characters."""
-    if not isinstance(value, str):
-        return value
-    if _CONTROL.search(value):
-        raise ValueError("不能包含控制字符")
-    return value.strip()
 
 
 def clean_keywords(value: Any) -> Any:
@@ -53,21 +39,9 @@ def clean_modes(value: Any) -> Any:
     return out
 
 
-def clean_region(value: str) -> str:
-    """A province-level region from the fixed list."""
-    if value not in REGIONS:
-        raise ValueError("请选择省级行政区，如“湖北省”")
-    return value
-
-
 def check_budget(low: float | None, high: float | None, negotiable: bool) -> None:
     """A budget or price is a range in 万元, or 面议."""
     if not negotiable and low is None and high is None:
         raise ValueError("请填写金额（万元），或选择“面议”")
     if low is not None and high is not None and low > high:
         raise ValueError("预算下限不能高于上限")
-
-
-def modes_label(modes: list[str]) -> str:
-    """Chinese labels of transfer modes, joined for display."""
-    return "、".join(TransferMode(m).label for m in modes)

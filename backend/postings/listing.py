@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import String, case, cast, or_
 from sqlmodel import Session, func, select
 
-from backend.posting_service import Kind
+from backend.postings.kinds import Kind
 
 
 @dataclass
@@ -26,10 +26,10 @@ class ListFilters:
     ranked_ids: list[int] | None = None
 
 
-def filtered(*, model: Any, kind: Kind, filters: ListFilters) -> Any:
-    """A select over `model` narrowed by `filters` (visibility is the caller's job)."""
-    m: Any = model
-    stmt = select(model)
+def filtered(*, kind: Kind[Any], filters: ListFilters) -> Any:
+    """A select over the kind's table narrowed by `filters` (visibility is the caller's job)."""
+    m: Any = kind.model
+    stmt = select(kind.model)
     if filters.field:
         stmt = stmt.where(m.field == filters.field)
     if filters.region:
@@ -58,10 +58,11 @@ def filtered(*, model: Any, kind: Kind, filters: ListFilters) -> Any:
     return stmt
 
 
-def keyword_ids(*, session: Session, model: Any, kind: Kind, text: str) -> list[int]:
+def keyword_ids(*, session: Session, kind: Kind[Any], text: str) -> list[int]:
     """Ids of postings whose text contains every word of `text` (newest first)."""
-    stmt = filtered(model=model, kind=kind, filters=ListFilters(text=text))
-    rows = session.exec(stmt.order_by(model.id.desc()).limit(500))
+    m: Any = kind.model
+    stmt = filtered(kind=kind, filters=ListFilters(text=text))
+    rows = session.exec(stmt.order_by(m.id.desc()).limit(500))
     return [row.id for row in rows]
 
 

@@ -7,13 +7,8 @@ from sqlalchemy import JSON, String
 from sqlmodel import Field, SQLModel
 
 from backend.db import utcnow
-from backend.postings import (
-    check_budget,
-    clean_keywords,
-    clean_modes,
-    clean_region,
-    clean_text,
-)
+from backend.postings.validators import check_budget, clean_keywords, clean_modes
+from backend.validation import clean_region, clean_text
 from backend.vocab import Confidentiality, PostingStatus, TechField, TransferMode
 
 

@@ -1,62 +1,54 @@
-"""Research results: lifecycle, visibility and listing."""
+"""Research results: visibility and listing (results are public once published)."""
 
 from typing import Any
 
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, or_
 
-from backend import posting_service as ps
 from backend.accounts.models import Organisation, User
 from backend.errors import NotFound
-from backend.listing import ListFilters, filtered, page_of, rank_order
-from backend.needs.models import Need
-from backend.pairings.models import Pairing
-from backend.results.models import Result, ResultBase, ResultCreate, ResultPublic, ResultUpdate
-from backend.vocab import PairingStatus, PostingStatus, Role
+from backend.postings import lifecycle as lc
+from backend.postings.disclosure import is_party_to_result
+from backend.postings.kinds import RESULT
+from backend.postings.listing import ListFilters, filtered, page_of, rank_order
+from backend.postings.result_model import Result, ResultBase, ResultCreate, ResultPublic, ResultUpdate
+from backend.vocab import PostingStatus, Role
 
-KIND = ps.Kind(
-    name="result",
-    label="成果",
-    owner_role=Role.researcher,
-    text_columns=("title", "summary", "advantages", "team"),
-    trl_column="trl",
-)
-DISCLOSED = (PairingStatus.approved, PairingStatus.negotiating, PairingStatus.signed)
+KIND = RESULT
 
 
 def create(*, session: Session, data: ResultCreate, user: User, publish: bool = False) -> Result:
     """Post a result for the researcher's organisation (draft unless `publish`)."""
-    return ps.create(session=session, kind=KIND, model=Result, data=data, user=user, publish=publish)
+    return lc.create(session=session, model=Result, data=data, user=user, publish=publish)
 
 
 def update(*, session: Session, result: Result, changes: ResultUpdate, user: User) -> Result:
     """Edit a result; nothing is written if the merged record is invalid."""
-    return ps.update(session=session, kind=KIND, item=result, base=ResultBase, changes=changes, user=user)
+    return lc.update(session=session, item=result, base=ResultBase, changes=changes, user=user)
 
 
 def publish(*, session: Session, result: Result, user: User) -> Result:
     """Submit a draft or returned result for review (operators publish at once)."""
-    return ps.publish(session=session, kind=KIND, item=result, user=user)
+    return lc.publish(session=session, item=result, user=user)
 
 
 def approve(*, session: Session, result: Result, operator: User) -> Result:
     """An operator publishes a result waiting for review."""
-    return ps.approve(session=session, kind=KIND, item=result, operator=operator)
+    return lc.approve(session=session, item=result, operator=operator)
 
 
 def send_back(*, session: Session, result: Result, operator: User, note: str) -> Result:
     """An operator returns a result to its owner with a reason."""
-    return ps.send_back(session=session, kind=KIND, item=result, operator=operator, note=note)
+    return lc.send_back(session=session, item=result, operator=operator, note=note)
 
 
 def close(*, session: Session, result: Result, user: User, note: str = "") -> Result:
     """Close a result (an operator taking it down gives a reason): it leaves listings and matching."""
-    return ps.close(session=session, kind=KIND, item=result, user=user, note=note)
+    return lc.close(session=session, item=result, user=user, note=note)
 
 
 def delete(*, session: Session, result: Result, user: User) -> None:
     """Delete a result that has no pairings."""
-    paired = session.exec(select(Pairing.id).where(Pairing.result_id == result.id)).first() is not None
-    ps.delete(session=session, kind=KIND, item=result, user=user, has_pairings=paired)
+    lc.delete(session=session, item=result, user=user)
 
 
 def is_insider(*, session: Session, result: Result, user: User | None) -> bool:
@@ -65,16 +57,7 @@ def is_insider(*, session: Session, result: Result, user: User | None) -> bool:
         return False
     if user.role == Role.operator or result.organisation_id == user.organisation_id:
         return True
-    stmt = (
-        select(Pairing.id)
-        .join(Need, col(Need.id) == Pairing.need_id)
-        .where(
-            Pairing.result_id == result.id,
-            col(Pairing.status).in_(DISCLOSED),
-            Need.organisation_id == user.organisation_id,
-        )
-    )
-    return session.exec(stmt).first() is not None
+    return is_party_to_result(session=session, result=result, user=user)
 
 
 def can_view(*, session: Session, result: Result, user: User | None) -> bool:
@@ -93,7 +76,7 @@ def get_visible(*, session: Session, result_id: int, user: User | None) -> Resul
 def get_editable(*, session: Session, result_id: int, user: User) -> Result:
     """The result if `user` may edit it."""
     result = get_visible(session=session, result_id=result_id, user=user)
-    ps.ensure_editable(kind=KIND, item=result, user=user)
+    lc.ensure_editable(item=result, user=user)
     return result
 
 
@@ -127,7 +110,7 @@ def list_results(
     limit: int = 20,
 ) -> tuple[list[Result], int]:
     """Results visible to `user`, filtered and paged."""
-    stmt = filtered(model=Result, kind=KIND, filters=filters).where(visible_clause(user))
+    stmt = filtered(kind=KIND, filters=filters).where(visible_clause(user))
     orders = {
         "newest": (col(Result.published_at).desc(), col(Result.id).desc()),
         "updated": (col(Result.updated_at).desc(), col(Result.id).desc()),

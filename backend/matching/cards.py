@@ -1,23 +1,21 @@
 """Match sections of pages: cards with score breakdown, highlights and reasons.
 
 The matching service decides what a viewer may see; this module shapes it for templates
-(`matching/_card.html`) and adds, for the parties, where each pair stands in a pairing.
+(`matching/_card.html`). Where each pair stands in a pairing is added by `pairings.state`.
 """
 
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from backend.accounts.models import User
+from backend.engine import current as matching_engine
 from backend.highlight import shift_spans
 from backend.matching import service as matching
-from backend.matching.lifecycle import matching_engine
-from backend.needs.models import Need
-from backend.pairings import service as pairings
-from backend.pairings.models import Pairing, PairingEvent
-from backend.results.models import Result
-from backend.vocab import TRL_LABELS, PairingStatus, PostingStatus, Role
+from backend.postings.need_model import Need
+from backend.postings.result_model import Result
+from backend.vocab import TRL_LABELS, PostingStatus
 
 ASPECT_LABELS = {"field": "领域", "trl": "成熟度", "mode": "合作方式", "region": "地区", "budget": "预算"}
 PREVIEWED = (PostingStatus.draft, PostingStatus.pending, PostingStatus.returned)
@@ -43,17 +41,6 @@ class Quote:
 
 
 @dataclass
-class PairState:
-    """Where a shown pair stands for a viewer who owns one side of it."""
-
-    need_id: int
-    result_id: int
-    pairing_id: int | None = None
-    status: PairingStatus | None = None
-    action: Literal["express", "confirm"] | None = None
-
-
-@dataclass
 class MatchCard:
     """One ranked counterpart as a match card shows it."""
 
@@ -75,7 +62,7 @@ class MatchCard:
     reasons_for: list[str]
     reasons_against: list[str]
     notes: list[str]
-    pair: PairState | None = None
+    pair: Any = None  # where the pair stands in a pairing (pairings.state.PairState), set by the page
 
     @property
     def trl_gap(self) -> int:
@@ -145,68 +132,18 @@ def _card(view: matching.MatchView, *, side: Literal["need", "result"], trl: tup
     )
 
 
-def _own_side(need: Need, result: Result, user: User | None) -> str | None:
-    if user is None:
-        return None
-    if user.role == Role.enterprise and need.organisation_id == user.organisation_id:
-        return "need"
-    if user.role == Role.researcher and result.organisation_id == user.organisation_id:
-        return "result"
-    return None
-
-
-def asker_side(*, session: Session, pairing: Pairing) -> str | None:
-    """The side whose interest opened the pairing's 意向 step, if any."""
-    first = session.exec(
-        select(PairingEvent)
-        .where(PairingEvent.pairing_id == pairing.id, PairingEvent.to_status == PairingStatus.interested)
-        .order_by(col(PairingEvent.id))
-    ).first()
-    asker = session.get(User, first.actor_id) if first and first.actor_id else None
-    return pairings.side_of(session=session, pairing=pairing, user=asker) if asker else None
-
-
-def pair_state(*, session: Session, need: Need, result: Result, user: User | None) -> PairState | None:
-    """For a viewer owning one side: the pairing's status and what they can do next; else None."""
-    mine = _own_side(need, result, user)
-    if mine is None or need.status != PostingStatus.published or result.status != PostingStatus.published:
-        return None
-    assert need.id is not None and result.id is not None
-    state = PairState(need_id=need.id, result_id=result.id)
-    pairing = pairings.find(session=session, need_id=need.id, result_id=result.id)
-    if pairing is None:
-        state.action = "express"
-        return state
-    state.pairing_id, state.status = pairing.id, PairingStatus(pairing.status)
-    if state.status == PairingStatus.suggested:
-        state.action = "express"
-    elif state.status == PairingStatus.interested and asker_side(session=session, pairing=pairing) != mine:
-        state.action = "confirm"
-    return state
-
-
 def _cards_for_need(session: Session, need: Need, user: User | None, k: int, live: bool) -> MatchList:
     views = matching.results_for_need(session=session, need=need, user=user, k=k)
-    cards = MatchList(preview=not live)
-    for v in views:
-        card = _card(v, side="result", trl=(v.result.trl, need.trl_wanted))
-        if live:
-            result = session.get(Result, v.result.id)
-            card.pair = pair_state(session=session, need=need, result=result, user=user) if result else None
-        cards.append(card)
-    return cards
+    return MatchList(
+        [_card(v, side="result", trl=(v.result.trl, need.trl_wanted)) for v in views], preview=not live
+    )
 
 
 def _cards_for_result(session: Session, result: Result, user: User | None, k: int, live: bool) -> MatchList:
     views = matching.needs_for_result(session=session, result=result, user=user, k=k)
-    cards = MatchList(preview=not live)
-    for v in views:
-        card = _card(v, side="need", trl=(result.trl, v.need.trl_wanted))
-        if live:
-            need = session.get(Need, v.need.id)
-            card.pair = pair_state(session=session, need=need, result=result, user=user) if need else None
-        cards.append(card)
-    return cards
+    return MatchList(
+        [_card(v, side="need", trl=(result.trl, v.need.trl_wanted)) for v in views], preview=not live
+    )
 
 
 def _shown(item: Any, can_edit: bool) -> bool | None:

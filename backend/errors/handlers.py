@@ -1,0 +1,94 @@
+"""How errors reach people: a page in Chinese for the site, `{"error", "detail"}` for /api."""
+
+import logging
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from backend.errors import DomainError, InvalidInput, NotAuthenticated
+from backend.errors.messages import field_errors
+from backend.templating import MessagePage, render
+
+log = logging.getLogger("kematch")
+
+_ERROR_TITLES = {
+    400: "请求有误",
+    401: "请先登录",
+    403: "无权访问",
+    404: "页面不存在",
+    405: "不支持的请求方式",
+    409: "操作冲突",
+    413: "内容过大",
+    422: "输入有误",
+    429: "操作过于频繁",
+    500: "服务器出错了",
+    503: "系统繁忙",
+}
+# Driver messages of a database that is busy (another writer holds the lock past the busy
+# timeout) or out of space: the transaction was rolled back, so the user may simply retry.
+_DB_BUSY = ("database is locked", "database table is locked", "lock timeout", "could not obtain lock")
+_DB_FULL = ("database or disk is full", "no space left on device", "disk full")
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api")
+
+
+def _error_response(request: Request, status: int, message: str, detail: object = None) -> Response:
+    title = _ERROR_TITLES.get(status, "出错了")
+    if _is_api(request):
+        return JSONResponse({"error": message or title, "detail": detail}, status_code=status)
+    template = f"errors/{status}.html" if status in (403, 404, 500) else "errors/generic.html"
+    return render(request, template, MessagePage(title=title, message=message), status_code=status)
+
+
+async def _domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    if isinstance(exc, NotAuthenticated) and not _is_api(request):
+        target = quote(str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""))
+        return RedirectResponse(f"/login?next={target}", status_code=303)
+    return _error_response(request, exc.status_code, exc.message, exc.detail)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = field_errors(exc.errors())
+    return _error_response(request, 422, InvalidInput.title, errors)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    message = {404: "您访问的页面不存在或已被移除。", 405: "不支持这种请求方式。"}.get(exc.status_code, "")
+    if exc.status_code == 413:  # the body-size limit says what the limit is
+        message = str(exc.detail)
+    return _error_response(request, exc.status_code, message)
+
+
+async def _database_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, OperationalError)
+    text = str(exc.orig).lower()
+    if any(marker in text for marker in _DB_BUSY):
+        log.warning("database busy on %s %s: %s", request.method, request.url.path, exc.orig)
+        return _error_response(request, 503, "系统繁忙，请稍后重试")
+    if any(marker in text for marker in _DB_FULL):
+        log.error("database out of space on %s %s: %s", request.method, request.url.path, exc.orig)
+        return _error_response(request, 503, "存储空间不足，本次内容未能保存，请稍后重试或联系平台运营")
+    return await _unexpected(request, exc)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return _error_response(request, 500, "系统遇到意外错误，已记录。请稍后重试。")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Route every error, expected or not, to the responses above: nobody sees a stack trace."""
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(OperationalError, _database_error)
+    app.add_exception_handler(Exception, _unexpected)

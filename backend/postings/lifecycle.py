@@ -1,0 +1,294 @@
+"""The posting lifecycle: create, edit, submit, review, close, delete, and expiry.
+
+Needs and results differ in fields and owners' roles, not in lifecycle: every status change of
+either kind happens here, audited and marked for the index in the same transaction.
+"""
+
+from datetime import date
+from typing import Any, cast
+
+from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy import update as sa_update
+from sqlmodel import Session, col, select
+
+from backend.accounts.models import User
+from backend.audit.service import record
+from backend.config import get_settings
+from backend.db import utcnow
+from backend.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from backend.errors.messages import invalid
+from backend.notifications.service import notify
+from backend.postings.changes import mark_changed
+from backend.postings.disclosure import pairing_table
+from backend.postings.kinds import P, Posting, kind_of
+from backend.postings.need_model import Need
+from backend.vocab import PostingStatus, Role
+
+
+class CloseRequest(BaseModel):
+    """Why a posting is closed (required when an operator takes down someone else's)."""
+
+    note: str = Field(default="", max_length=500)
+
+
+def can_edit(*, item: Posting, user: User) -> bool:
+    """Operators edit everything; an owner-role user edits their organisation's postings."""
+    if user.role == Role.operator:
+        return True
+    return user.role == kind_of(item).owner_role and item.organisation_id == user.organisation_id
+
+
+def ensure_editable(*, item: Posting, user: User) -> None:
+    """Raise NotPermitted unless `user` may change `item`."""
+    if not can_edit(item=item, user=user):
+        raise NotPermitted(f"您无权修改此{kind_of(item).label}")
+
+
+def validated(schema: type[BaseModel], data: Any) -> Any:
+    """`data` validated against `schema`, or InvalidInput with Chinese field messages."""
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        raise invalid(exc) from exc
+
+
+def expired(valid_until: date | None) -> bool:
+    """The expiry rule, the one place it is written: a posting valid until today has expired."""
+    return valid_until is not None and valid_until <= utcnow().date()
+
+
+def check_future(valid_until: date | None) -> None:
+    """Refuse an 有效期 that is not after today, as a field error."""
+    if expired(valid_until):
+        raise InvalidInput(
+            "有效期至：须晚于今天",
+            detail=[{"field": "valid_until", "label": "有效期至", "message": "须晚于今天"}],
+        )
+
+
+def _check_still_valid(item: Posting) -> None:
+    # A need can expire while it waits for review; publishing it would list a stale need.
+    if isinstance(item, Need) and expired(item.valid_until):
+        raise Conflict(f"该需求有效期已于 {item.valid_until} 届满，请退回企业更新有效期后再发布")
+
+
+def outcome(*, item: Posting) -> str:
+    """What the owner is told after saving or publishing, by the status it ended in."""
+    label = kind_of(item).label
+    status = PostingStatus(item.status)
+    if status == PostingStatus.published:
+        return f"{label}已发布，平台将为其推荐匹配"
+    if status == PostingStatus.pending:
+        return f"{label}已提交审核，平台运营审核通过后即公开展示并参与匹配"
+    if status == PostingStatus.returned:
+        return "修改已保存；修改完成后请重新提交审核"
+    return "草稿已保存，确认无误后可提交发布"
+
+
+def needs_review(user: User) -> bool:
+    """Whether what `user` publishes waits for an operator's review first."""
+    return get_settings().review_postings and user.role != Role.operator
+
+
+def _listed_status(user: User) -> PostingStatus:
+    return PostingStatus.pending if needs_review(user) else PostingStatus.published
+
+
+def _move(session: Session, item: Posting, expected: PostingStatus, to: PostingStatus) -> None:
+    """Change status only if it is still `expected` (compare-and-set): of two people deciding
+    the same posting at once, exactly one wins."""
+    model = type(item)
+    done = session.execute(
+        sa_update(model).where(col(model.id) == item.id, col(model.status) == expected).values(status=to)
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        session.refresh(item)
+        current = PostingStatus(item.status).label
+        raise Conflict(f"该{kind_of(item).label}已被他人处理（当前：{current}），请刷新页面")
+    session.refresh(item)
+    _set_status(item, to)
+
+
+def _set_status(posting: Posting, to: PostingStatus) -> None:
+    now = utcnow()
+    posting.status = to
+    posting.updated_at = now
+    if to == PostingStatus.published:
+        posting.published_at = now
+    if to == PostingStatus.closed:
+        posting.closed_at = now
+
+
+def _audit(session: Session, posting: Posting, user: User, action: str, summary: str = "") -> None:
+    assert posting.id is not None
+    kind = kind_of(posting)
+    record(
+        session=session, actor=user, action=action, entity=kind.name, entity_id=posting.id, summary=summary
+    )
+    mark_changed(session=session, side=kind.name, item_id=posting.id)
+
+
+def create(*, session: Session, model: type[P], data: BaseModel, user: User, publish: bool) -> P:
+    """Store a new posting owned by `user`'s organisation: a draft, or submitted for publication."""
+    owned = {"organisation_id": user.organisation_id, "owner_id": user.id}
+    item: P = cast(P, model.model_validate(data, update=owned))
+    kind = kind_of(item)
+    if user.role not in (kind.owner_role, Role.operator):
+        raise NotPermitted(f"当前账号不能发布{kind.label}")
+    _set_status(item, _listed_status(user) if publish else PostingStatus.draft)
+    session.add(item)
+    session.flush()
+    _audit(session, item, user, "create", item.title)
+    if publish:
+        _audit(session, item, user, "publish" if item.status == PostingStatus.published else "submit")
+    return item
+
+
+def update(*, session: Session, item: P, base: type[BaseModel], changes: BaseModel, user: User) -> P:
+    """Apply a partial edit, validated whole first; an edited listing goes back to review."""
+    ensure_editable(item=item, user=user)
+    if item.status == PostingStatus.closed:
+        raise Conflict(f"{kind_of(item).label}已关闭，不能再修改")
+    patch = changes.model_dump(exclude_unset=True)
+    merged = {name: getattr(item, name) for name in base.model_fields} | patch
+    clean = validated(base, merged)
+    for name in patch:
+        setattr(item, name, getattr(clean, name))
+    item.updated_at = utcnow()
+    resubmitted = item.status == PostingStatus.published and needs_review(user) and bool(patch)
+    if resubmitted:
+        _set_status(item, PostingStatus.pending)
+    session.add(item)
+    session.flush()
+    _audit(session, item, user, "edit", "、".join(sorted(patch))[:500])
+    if resubmitted:
+        _audit(session, item, user, "submit", "修改后重新提交审核")
+    return item
+
+
+def publish(*, session: Session, item: P, user: User) -> P:
+    """The owner's 发布: a draft or returned posting is submitted (operators publish at once)."""
+    ensure_editable(item=item, user=user)
+    current = PostingStatus(item.status)
+    if current == PostingStatus.pending and user.role == Role.operator:
+        return approve(session=session, item=item, operator=user)
+    if current not in (PostingStatus.draft, PostingStatus.returned):
+        raise Conflict(f"{kind_of(item).label}当前为“{current.label}”，不能再次发布")
+    _set_status(item, _listed_status(user))
+    session.add(item)
+    session.flush()
+    _audit(session, item, user, "publish" if item.status == PostingStatus.published else "submit")
+    return item
+
+
+def _tell_owner(session: Session, posting: Posting, title: str, body: str = "") -> None:
+    owner = session.get(User, posting.owner_id)
+    if owner is not None:
+        notify(
+            session=session,
+            users=[owner],
+            kind="posting_reviewed",
+            title=title,
+            body=body,
+            link=f"{kind_of(posting).path}/{posting.id}",
+        )
+
+
+def require_operator(user: User) -> None:
+    """Only operators review postings."""
+    if user.role != Role.operator:
+        raise NotPermitted("仅平台运营可以审核")
+
+
+def _review(posting: Posting, note: str) -> None:
+    posting.review_note = note.strip()[:500]
+    posting.reviewed_at = utcnow()
+
+
+def _require_pending(item: Posting) -> None:
+    if item.status != PostingStatus.pending:
+        current = PostingStatus(item.status).label
+        raise Conflict(f"该{kind_of(item).label}不在待审核状态（当前：{current}）")
+
+
+def approve(*, session: Session, item: P, operator: User) -> P:
+    """An operator publishes a posting waiting for review."""
+    require_operator(operator)
+    _require_pending(item)
+    _check_still_valid(item)
+    _move(session, item, PostingStatus.pending, PostingStatus.published)
+    _review(item, "")
+    session.add(item)
+    session.flush()
+    _audit(session, item, operator, "approve")
+    _tell_owner(session, item, f"您的{kind_of(item).label}“{item.title}”已通过审核并发布")
+    return item
+
+
+def send_back(*, session: Session, item: P, operator: User, note: str) -> P:
+    """An operator returns a posting to its owner with the reason the owner will see."""
+    require_operator(operator)
+    _require_pending(item)
+    require_note(note)
+    _move(session, item, PostingStatus.pending, PostingStatus.returned)
+    _review(item, note)
+    session.add(item)
+    session.flush()
+    _audit(session, item, operator, "return", note)
+    label = kind_of(item).label
+    _tell_owner(session, item, f"您的{label}“{item.title}”被退回修改", f"退回原因：{note}")
+    return item
+
+
+def close(*, session: Session, item: P, user: User, note: str = "") -> P:
+    """Close a posting: the owner closes it; an operator takes a listing down, with a reason."""
+    ensure_editable(item=item, user=user)
+    label = kind_of(item).label
+    if item.status == PostingStatus.closed:
+        raise Conflict(f"{label}已是“已关闭”状态")
+    taken_down = user.role == Role.operator and item.organisation_id != user.organisation_id
+    if taken_down:
+        require_note(note)
+    _move(session, item, PostingStatus(item.status), PostingStatus.closed)
+    if taken_down:
+        _review(item, note)
+    session.add(item)
+    session.flush()
+    _audit(session, item, user, "take_down" if taken_down else "close", note)
+    if taken_down:
+        _tell_owner(session, item, f"您的{label}“{item.title}”已被平台下架", f"下架原因：{note}")
+    return item
+
+
+def require_note(note: str, what: str = "原因") -> None:
+    """A decision that the owner must understand needs its reason written (请填写`what`)."""
+    if not note.strip():
+        raise InvalidInput(f"请填写{what}", detail=[{"field": "note", "label": "原因", "message": "请填写原因"}])
+
+
+def delete(*, session: Session, item: Posting, user: User) -> None:
+    """Delete a posting that no pairing refers to (otherwise it must be closed)."""
+    ensure_editable(item=item, user=user)
+    kind = kind_of(item)
+    if has_pairings(session=session, item=item):
+        raise Conflict(f"该{kind.label}已有对接记录，不能删除，请改为关闭")
+    assert item.id is not None
+    item_id, title = item.id, item.title
+    session.delete(item)
+    session.flush()
+    record(session=session, actor=user, action="delete", entity=kind.name, entity_id=item_id, summary=title)
+    mark_changed(session=session, side=kind.name, item_id=item_id)
+
+
+def has_pairings(*, session: Session, item: Posting) -> bool:
+    """Whether any pairing, in any status, refers to this posting."""
+    column = pairing_table.c.need_id if isinstance(item, Need) else pairing_table.c.result_id
+    return session.exec(select(pairing_table.c.id).where(column == item.id)).first() is not None
+
+
+def get_or_404(*, session: Session, model: type[P], item_id: int) -> P:
+    """The posting with this id, whatever its status, or NotFound."""
+    item = session.get(model, item_id)
+    if item is None:
+        raise NotFound(f"{'需求' if model is Need else '成果'}不存在或已删除")
+    return item
