@@ -29,7 +29,7 @@ __all__ = [
 ]
 # Cosine of two terms' e5-small vectors above which they are shown as related (measured on the
 # dev set, see docs/eval.md "Explanations"): below it, pairs like 窑炉≈沸石 are noise.
-RELATED_THRESHOLD = 0.89
+RELATED_THRESHOLD = 0.925
 
 
 @dataclass(frozen=True)
