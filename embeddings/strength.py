@@ -1,7 +1,8 @@
 """Match strength in words: the 0-100 score in four bands whose edges were measured on the dev set.
 
 The edges come from docs/eval.md ("Score bands"): the score of each dev query's relevant result
-and of the non-relevant results in its top 10, on a seeded 1,790-document subset.
+and of the non-relevant results in its top 10, on a seeded 1,790-document subset. Fit points
+(field, TRL, mode, region, budget) move a score a little; bands apply to the final score shown.
 """
 
 from __future__ import annotations
@@ -22,14 +23,17 @@ class Band:
     meaning: str
 
 
+# Edges from the dev set (docs/eval.md "Score bands"): in each band, the share of the results
+# shown in a top 10 that were the right one was 95 % / 37 % / 6 % / 1 %.
 BANDS: tuple[Band, ...] = (
-    Band("strong", "强匹配", 90.0, "评测中多数正确匹配落在这一档，错误匹配很少达到"),
-    Band("good", "较好", 60.0, "值得一看：正确匹配与相近但不对口的结果都可能落在这一档"),
-    Band("weak", "弱相关", 30.0, "只有部分内容相近，多为同领域但不对口的结果"),
-    Band("none", "不相关", 0.0, "与需求基本无关"),
+    Band("strong", "强匹配", 80.0, "评测中这一档的结果约 95% 是正确匹配"),
+    Band("good", "较好", 50.0, "值得细看：评测中这一档约三分之一是正确匹配"),
+    Band("weak", "弱相关", 30.0, "只有部分内容相近，评测中这一档很少是正确匹配"),
+    Band("none", "不相关", 0.0, "与对方内容基本无关"),
 )
 SCALE_NOTE = (
-    "匹配度 0–100 按语义与关键词相关度校准，在评测集上强匹配≥90、较好≥60、弱相关≥30，低于 30 视为不相关。"
+    "匹配度 0–100 由语义与关键词相关度校准而来，分数跨需求可比：80 分以上为强匹配，"
+    "50–80 较好，30–50 弱相关，30 分以下视为不相关。"
 )
 
 
