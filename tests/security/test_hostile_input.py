@@ -3,10 +3,10 @@ encodings, NUL bytes and spreadsheet formulas. Each must end in a clear 4xx (or 
 verbatim, as text), never a 500 and never executed.
 
 Also proven elsewhere: tests/backend/test_validation.py::test_malformed_json_is_422_json,
-::test_json_body_of_the_wrong_shape_is_422; tests/backend/test_export.py::
+::test_json_body_of_the_wrong_shape_is_422; tests/backend/transfer/test_export.py::
 test_needs_csv_has_bom_chinese_headers_and_neutralised_formulas, ::test_xlsx_cells_are_strings_not_formulas;
-tests/backend/test_import.py::test_formula_cells_are_refused; tests/backend/test_match_pages.py
-(highlighted match text stays escaped).
+tests/backend/transfer/test_import_files.py::TestRefusedFiles::test_formula_cells_are_refused;
+tests/backend/test_match_pages.py (highlighted match text stays escaped).
 """
 
 import csv

@@ -14,13 +14,8 @@ from backend.pairings.models import Pairing
 from backend.postings.need_model import Need, NeedBase
 from backend.postings.result_model import Result, ResultBase
 from backend.vocab import OrgKind, PairingStatus, Proposer, Role
-from tests.backend import test_import as kit
-from tests.backend.test_import import INJECTION, api_import, job_report
+from tests.backend.transfer.kit import INJECTION, api_import, job_report
 from tests.factories import login, make_need, make_org, make_result, make_user
-
-# The import tests' fixtures: jobs run inline; a signed-in operator.
-inline_jobs = kit.inline_jobs
-operator = kit.operator
 
 
 def _csv(response: Any) -> list[list[str]]:
