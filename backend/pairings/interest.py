@@ -17,9 +17,10 @@ from backend.pairings import service as pairings
 from backend.pairings.models import Pairing
 from backend.postings import needs as needs
 from backend.postings import results as results
+from backend.postings.display import SECRET_NEED, posting_label, posting_title
 from backend.postings.need_model import Need
 from backend.postings.result_model import Result
-from backend.vocab import Confidentiality, PairingStatus, Role
+from backend.vocab import PairingStatus, Role
 
 MAX_MESSAGE = 500
 
@@ -88,25 +89,30 @@ def express(*, session: Session, need_id: int, result_id: int, user: User, messa
 
 
 def _tell(*, session: Session, pairing: Pairing, need: Need, result: Result, side: str, message: str) -> None:
+    """Tell the other side and the operators, each recipient reading the postings as they may see them."""
     other = "result" if side == "need" else "need"
     link = f"/pairings/{pairing.id}"
-    named_need = f"需求“{need.title}”" if need.confidentiality != Confidentiality.secret else "一项保密需求"
     body = f"留言：{message}" if message else ""
-    if pairing.status == PairingStatus.interested:
-        title = (
-            f"{named_need}的企业对您的成果“{result.title}”表达了对接意向"
-            if side == "need"
-            else f"成果“{result.title}”的团队对您的需求“{need.title}”表达了对接意向"
+    confirmed = pairing.status != PairingStatus.interested
+    for user in party_users(session=session, need=need, result=result, side=other):
+        named_need = posting_label(session=session, posting=need, viewer=user)
+        named_result = posting_label(session=session, posting=result, viewer=user)
+        if confirmed:
+            title = f"对方也有对接意向：{named_need if other == 'need' else named_result}，等待平台审核"
+        elif side == "need":
+            need_phrase = named_need if named_need == SECRET_NEED else f"需求{named_need}"
+            title = f"{need_phrase}的企业对您的成果{named_result}表达了对接意向"
+        else:
+            title = f"成果{named_result}的团队对您的需求{named_need}表达了对接意向"
+        kind = "interest_confirmed" if confirmed else "interest_received"
+        notify(session=session, users=[user], kind=kind, title=title, body=body, link=link)
+    for operator in operators(session=session):
+        pair = (
+            f"{posting_title(session=session, posting=need, viewer=operator)} × "
+            f"{posting_title(session=session, posting=result, viewer=operator)}"
         )
-        kind, ops_title = "interest_received", f"新的对接意向：{need.title} × {result.title}"
-    else:
-        title = f"对方也有对接意向：{need.title if other == 'need' else result.title}，等待平台审核"
-        kind, ops_title = "interest_confirmed", f"对接待审核：{need.title} × {result.title}"
-    users = party_users(session=session, need=need, result=result, side=other)
-    notify(session=session, users=users, kind=kind, title=title, body=body, link=link)
-    notify(
-        session=session, users=operators(session=session), kind="pairing_pending", title=ops_title, link=link
-    )
+        ops_title = f"对接待审核：{pair}" if confirmed else f"新的对接意向：{pair}"
+        notify(session=session, users=[operator], kind="pairing_pending", title=ops_title, link=link)
 
 
 def need_hidden(*, session: Session, pairing: Pairing, user: User) -> bool:

@@ -13,13 +13,15 @@ from backend.accounts.models import User
 from backend.deps import SessionDep
 from backend.errors import Conflict, InvalidInput, NotPermitted
 from backend.forms import PostedForm
-from backend.notifications.service import notify
+from backend.matching.snapshot import live_score
 from backend.pairings import interest
 from backend.pairings import service as pairings
+from backend.pairings.announce import announce_party_step
 from backend.pairings.models import Pairing
 from backend.pairings.state import PairState, asker_side
 from backend.postings import needs as needs
 from backend.postings import results as results
+from backend.postings.display import posting_title
 from backend.postings.need_model import Need, NeedPublic
 from backend.postings.result_model import Result, ResultPublic
 from backend.templating import redirect, render
@@ -64,6 +66,7 @@ class PairingPage:
     disclosed: bool
     my_side: str | None
     pair: PairState | None = None
+    live_score: float | None = None  # the pair's score now; differs from the snapshot after an edit
     can_withdraw: bool = False
     can_negotiate: bool = False
     side_labels: dict[str, str] = field(default_factory=lambda: SIDE_LABELS)
@@ -153,7 +156,7 @@ def pairing_page(session: Session, pairing: Pairing, user: User) -> PairingPage:
     hidden = interest.need_hidden(session=session, pairing=pairing, user=user)
     mine = pairings.side_of(session=session, pairing=pairing, user=user)
     page = PairingPage(
-        title=f"对接详情：{'保密需求' if hidden else need_row.title} × {result_row.title}",
+        title=f"对接详情：{posting_title(session=session, posting=need_row, viewer=user)} × {result_row.title}",
         pairing=pairing,
         need=None if hidden else needs.public_view(session=session, need=need_row, user=user),
         result=results.public_view(session=session, result=result_row, user=user),
@@ -164,6 +167,7 @@ def pairing_page(session: Session, pairing: Pairing, user: User) -> PairingPage:
         events=_events(session, pairing, user, disclosed),
         disclosed=disclosed,
         my_side=mine,
+        live_score=None if hidden else live_score(need=need_row, result=result_row),
     )
     if mine is not None:
         page.can_withdraw = status in WITHDRAWABLE
@@ -203,16 +207,7 @@ def _party_step(
         return redirect(_url(pairing_id), "请求参数有误", "error")
     except (Conflict, InvalidInput) as exc:
         return redirect(_url(pairing_id), exc.message, "error")
-    need, result = session.get(Need, pairing.need_id), session.get(Result, pairing.result_id)
-    assert need is not None and result is not None
-    other = interest.party_users(
-        session=session, need=need, result=result, side="result" if mine == "need" else "need"
-    )
-    title = f"对接状态更新为“{to.label}”：{result.title}"
-    body = f"原因：{note}" if note else ""
-    notify(
-        session=session, users=other, kind="pairing_updated", title=title, body=body, link=_url(pairing_id)
-    )
+    announce_party_step(session=session, pairing=pairing, to=to, side=mine, note=note)
     done = "已撤回对接" if to == S.closed else "已标记为洽谈中"
     return redirect(_url(pairing_id), done)
 

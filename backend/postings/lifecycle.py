@@ -20,6 +20,7 @@ from backend.errors.messages import invalid
 from backend.notifications.service import notify
 from backend.postings.changes import mark_changed
 from backend.postings.disclosure import pairing_table
+from backend.postings.display import posting_label
 from backend.postings.kinds import P, Posting, kind_of
 from backend.postings.need_model import Need
 from backend.vocab import PostingStatus, Role
@@ -182,13 +183,15 @@ def publish(*, session: Session, item: P, user: User) -> P:
 
 
 def _tell_owner(session: Session, posting: Posting, title: str, body: str = "") -> None:
+    """Notify the owner; `title` has `{posting}` where the posting is named (as the owner may read it)."""
     owner = session.get(User, posting.owner_id)
     if owner is not None:
+        named = posting_label(session=session, posting=posting, viewer=owner)
         notify(
             session=session,
             users=[owner],
             kind="posting_reviewed",
-            title=title,
+            title=title.format(posting=named),
             body=body,
             link=f"{kind_of(posting).path}/{posting.id}",
         )
@@ -221,7 +224,7 @@ def approve(*, session: Session, item: P, operator: User) -> P:
     session.add(item)
     session.flush()
     _audit(session, item, operator, "approve")
-    _tell_owner(session, item, f"您的{kind_of(item).label}“{item.title}”已通过审核并发布")
+    _tell_owner(session, item, f"您的{kind_of(item).label}{{posting}}已通过审核并发布")
     return item
 
 
@@ -236,7 +239,7 @@ def send_back(*, session: Session, item: P, operator: User, note: str) -> P:
     session.flush()
     _audit(session, item, operator, "return", note)
     label = kind_of(item).label
-    _tell_owner(session, item, f"您的{label}“{item.title}”被退回修改", f"退回原因：{note}")
+    _tell_owner(session, item, f"您的{label}{{posting}}被退回修改", f"退回原因：{note}")
     return item
 
 
@@ -256,14 +259,16 @@ def close(*, session: Session, item: P, user: User, note: str = "") -> P:
     session.flush()
     _audit(session, item, user, "take_down" if taken_down else "close", note)
     if taken_down:
-        _tell_owner(session, item, f"您的{label}“{item.title}”已被平台下架", f"下架原因：{note}")
+        _tell_owner(session, item, f"您的{label}{{posting}}已被平台下架", f"下架原因：{note}")
     return item
 
 
 def require_note(note: str, what: str = "原因") -> None:
     """A decision that the owner must understand needs its reason written (请填写`what`)."""
     if not note.strip():
-        raise InvalidInput(f"请填写{what}", detail=[{"field": "note", "label": "原因", "message": "请填写原因"}])
+        raise InvalidInput(
+            f"请填写{what}", detail=[{"field": "note", "label": "原因", "message": "请填写原因"}]
+        )
 
 
 def delete(*, session: Session, item: Posting, user: User) -> None:
