@@ -6,8 +6,9 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.errors import DomainError, InvalidInput, NotAuthenticated
 from backend.errors.messages import field_errors
@@ -80,6 +81,16 @@ async def _database_error(request: Request, exc: Exception) -> Response:
     return await _unexpected(request, exc)
 
 
+async def _out_of_range(request: Request, exc: Exception) -> Response:
+    # A number the database cannot hold (SQLite: OverflowError; PostgreSQL: DataError) came from
+    # the request: ids in the path are refused earlier (security.id_bounds), so it is a body or
+    # query value: the request is wrong, not the server.
+    if isinstance(exc, DataError) and "out of range" not in str(exc.orig).lower():
+        return await _unexpected(request, exc)
+    log.info("number out of range on %s %s: %s", request.method, request.url.path, exc)
+    return _error_response(request, 422, "数值超出允许范围", [{"field": "", "message": "数值超出允许范围"}])
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return _error_response(request, 500, "系统遇到意外错误，已记录。请稍后重试。")
@@ -91,4 +102,38 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(OperationalError, _database_error)
-    app.add_exception_handler(Exception, _unexpected)
+    app.add_exception_handler(OverflowError, _out_of_range)
+    app.add_exception_handler(DataError, _out_of_range)
+    app.add_exception_handler(Exception, _unexpected)  # last resort, for errors of the middlewares
+
+
+class UnexpectedErrorMiddleware:
+    """Renders an exception no handler took as the 500 page / JSON, *inside* the other middlewares.
+
+    Starlette runs the `Exception` handler in its outermost ServerErrorMiddleware, outside every
+    middleware the app adds, so those 500s went out without the security headers. This one sits
+    just inside the headers middleware (see `backend.security.install`).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception as exc:
+            if started:  # too late for an error page: let the server close the connection
+                raise
+            response = await _unexpected(Request(scope, receive), exc)
+            await response(scope, receive, send)
