@@ -1,11 +1,13 @@
 """Organisations, users and their login sessions."""
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import String
+from sqlalchemy import String, event
 from sqlmodel import Field, SQLModel
 
 from backend.db import utcnow
+from backend.validation import name_key, normalise_name
 from backend.vocab import OrgKind, Role
 
 
@@ -14,11 +16,22 @@ class Organisation(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=100, index=True)
+    # The name as compared (validation.name_key): unique in the database, so two sign-ups racing
+    # or a name with an invisible character cannot make a second organisation of the same name.
+    name_key: str = Field(default="", max_length=100, unique=True, index=True)
     kind: OrgKind = Field(sa_type=String(20))
     region: str = Field(max_length=20)
     credit_code: str | None = Field(default=None, max_length=18)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+@event.listens_for(Organisation, "before_insert")
+@event.listens_for(Organisation, "before_update")
+def _normalise_name(_mapper: Any, _connection: Any, org: Organisation) -> None:
+    # Every way an organisation is written (sign-up, import, demo, operators) goes through here.
+    org.name = normalise_name(org.name)
+    org.name_key = name_key(org.name)
 
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"

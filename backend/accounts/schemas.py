@@ -3,7 +3,7 @@
 from pydantic import BaseModel, Field, field_validator
 
 from backend.accounts.models import EMAIL_PATTERN
-from backend.validation import clean_region, clean_text
+from backend.validation import clean_region, clean_text, normalise_name
 from backend.vocab import OrgKind, Role
 
 
@@ -19,6 +19,14 @@ class SignUp(BaseModel):
 
     _strip = field_validator("email", "name", "phone", "organisation_name", mode="before")(clean_text)
     _region = field_validator("region")(clean_region)
+
+    @field_validator("organisation_name")
+    @classmethod
+    def _normalise_org(cls, value: str) -> str:
+        name = normalise_name(value)  # invisible characters do not make another organisation
+        if len(name) < 2:
+            raise ValueError("至少 2 个字符")
+        return name
 
     @field_validator("email")
     @classmethod

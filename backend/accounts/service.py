@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from backend.accounts.models import Organisation, User, UserSession
@@ -16,7 +17,12 @@ from backend.accounts.security import (
 from backend.audit.service import record
 from backend.db import utcnow
 from backend.errors import Conflict, InvalidInput, NotAuthenticated, NotPermitted
+from backend.errors.unique import violated
+from backend.validation import name_key
 from backend.vocab import OrgKind, Role
+
+_EMAIL_TAKEN = ("email", "邮箱", "该邮箱已注册")
+_ORG_TAKEN = ("organisation_name", "单位名称", "该单位已在平台注册，请联系平台运营为您开通账号")
 
 _ROLE_ORG_KINDS = {
     Role.enterprise: {OrgKind.enterprise},
@@ -38,14 +44,37 @@ def create_user(*, session: Session, data: SignUp, created_by: User | None = Non
     if problem := password_problem(data.password):
         raise _field_error("password", "密码", problem)
     if session.exec(select(User).where(func.lower(User.email) == data.email)).first():
-        raise _field_error("email", "邮箱", "该邮箱已注册")
-    org = session.exec(select(Organisation).where(Organisation.name == data.organisation_name)).first()
+        raise _field_error(*_EMAIL_TAKEN)
+    org = session.exec(
+        select(Organisation).where(Organisation.name_key == name_key(data.organisation_name))
+    ).first()
     if org is not None and created_by is None:
         # Joining an existing organisation would let anyone edit its postings:
         # only an operator may add people to an organisation already here.
-        raise _field_error("organisation_name", "单位名称", "该单位已在平台注册，请联系平台运营为您开通账号")
+        raise _field_error(*_ORG_TAKEN)
     if org is not None and org.kind != data.organisation_kind:
         raise _field_error("organisation_kind", "单位类型", "与该单位已登记的类型不符")
+    try:
+        user = _insert(session=session, data=data, org=org)
+    except IntegrityError as exc:  # a sign-up in the same instant took the email or the name
+        if violated(exc, "email"):
+            raise _field_error(*_EMAIL_TAKEN) from exc
+        if violated(exc, "name_key"):
+            raise _field_error(*_ORG_TAKEN) from exc
+        raise
+    assert user.id is not None
+    record(
+        session=session,
+        actor=created_by or user,
+        action="create",
+        entity="user",
+        entity_id=user.id,
+        summary=f"{data.role.label} {data.email}",
+    )
+    return user
+
+
+def _insert(*, session: Session, data: SignUp, org: Organisation | None) -> User:
     if org is None:
         org = Organisation(name=data.organisation_name, kind=data.organisation_kind, region=data.region)
         session.add(org)
@@ -61,15 +90,6 @@ def create_user(*, session: Session, data: SignUp, created_by: User | None = Non
     )
     session.add(user)
     session.flush()
-    assert user.id is not None
-    record(
-        session=session,
-        actor=created_by or user,
-        action="create",
-        entity="user",
-        entity_id=user.id,
-        summary=f"{data.role.label} {data.email}",
-    )
     return user
 
 

@@ -6,12 +6,13 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.errors import DomainError, InvalidInput, NotAuthenticated
 from backend.errors.messages import field_errors
+from backend.errors.unique import is_unique_violation
 from backend.templating import MessagePage, render
 
 log = logging.getLogger("kematch")
@@ -91,6 +92,16 @@ async def _out_of_range(request: Request, exc: Exception) -> Response:
     return _error_response(request, 422, "数值超出允许范围", [{"field": "", "message": "数值超出允许范围"}])
 
 
+async def _integrity_error(request: Request, exc: Exception) -> Response:
+    # A unique key a concurrent request took first (the service's look-up saw nothing): the same
+    # answer as a sequential duplicate, 409, never a 500. Other integrity errors are bugs.
+    assert isinstance(exc, IntegrityError)
+    if not is_unique_violation(exc):
+        return await _unexpected(request, exc)
+    log.info("duplicate refused by the database on %s %s: %s", request.method, request.url.path, exc.orig)
+    return _error_response(request, 409, "该记录已存在（可能刚由他人提交），请刷新后查看")
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return _error_response(request, 500, "系统遇到意外错误，已记录。请稍后重试。")
@@ -102,6 +113,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(OperationalError, _database_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(OverflowError, _out_of_range)
     app.add_exception_handler(DataError, _out_of_range)
     app.add_exception_handler(Exception, _unexpected)  # last resort, for errors of the middlewares

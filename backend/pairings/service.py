@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from backend.accounts.models import User
@@ -122,7 +123,10 @@ def propose(
         status=status,
     )
     session.add(pairing)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:  # the same pair, proposed in the same instant: as the look-up above
+        raise Conflict("该需求与成果已有对接记录，请勿重复提交") from exc
     _event(session, pairing, by, None, status, note)
     return pairing
 
