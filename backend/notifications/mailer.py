@@ -19,8 +19,21 @@ def outbox_path() -> Path:
     return get_settings().data_dir / "outbox.jsonl"
 
 
+def header_value(value: str) -> str:
+    """A header value on one line: CR, LF and other line breaks become spaces (no header injection,
+    and no ValueError from the email package for a title typed with a line break)."""
+    return " ".join(value.splitlines()).replace("\r", " ").replace("\n", " ").strip()
+
+
 def send(*, to: str, subject: str, body: str) -> None:
-    """Deliver one email; failures are logged, never raised into the request."""
+    """Deliver one email; any failure is logged, never raised (the write it follows is committed)."""
+    try:
+        _deliver(to=header_value(to), subject=header_value(subject), body=body)
+    except Exception:
+        log.exception("could not send email to %r", to)
+
+
+def _deliver(*, to: str, subject: str, body: str) -> None:
     settings = get_settings()
     if not settings.smtp_host:
         record = {"to": to, "subject": subject, "body": body, "at": utcnow().isoformat()}
@@ -34,12 +47,9 @@ def send(*, to: str, subject: str, body: str) -> None:
     msg["To"] = to
     msg["Subject"] = subject
     msg.set_content(body)
-    try:
-        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=10) as smtp:
-            if settings.smtp_starttls:
-                smtp.starttls()
-            if settings.smtp_user:
-                smtp.login(settings.smtp_user, settings.smtp_password)
-            smtp.send_message(msg)
-    except (OSError, smtplib.SMTPException):
-        log.exception("could not send email to %s", to)
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=10) as smtp:
+        if settings.smtp_starttls:
+            smtp.starttls()
+        if settings.smtp_user:
+            smtp.login(settings.smtp_user, settings.smtp_password)
+        smtp.send_message(msg)

@@ -259,3 +259,40 @@ def test_a_rolled_back_request_sends_nothing(session: Session, smtp_stub: list[b
     session.rollback()
     session.commit()
     assert smtp_stub == []
+
+
+# ---- issue 13, finding 7: a line break in a title, a failing mailer ------------------------------
+
+
+def test_a_line_break_in_a_title_is_one_header_line(session: Session, smtp_stub: list[bytes]) -> None:
+    users = [make_user(session), make_user(session)]
+    notify(session=session, users=users, kind="t", title="需求标题\r\nBcc: evil@example.com\n第二行")
+    session.commit()
+    assert len(smtp_stub) == 2  # every email of the transaction is sent
+    msg = email.message_from_bytes(smtp_stub[0], policy=email.policy.default)
+    assert msg["Bcc"] is None
+    assert "\n" not in msg["Subject"] and "Bcc: evil@example.com" in msg["Subject"]
+
+
+def test_a_failing_mailer_neither_fails_nor_hides_the_committed_write(
+    client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from backend.pairings.models import Pairing
+    from tests.factories import make_need, make_result
+
+    def broken(*_: object, **__: object) -> None:
+        raise ValueError("mail library refused the message")
+
+    settings = get_settings()
+    monkeypatch.setattr(settings, "smtp_host", "127.0.0.1")
+    monkeypatch.setattr(mailer.smtplib, "SMTP", broken)
+    operator = make_user(session, Role.operator)
+    need = make_need(session, make_user(session))
+    result = make_result(session, make_user(session, Role.researcher))
+    login(client, operator)
+    with caplog.at_level("ERROR", logger="kematch.mail"):
+        made = client.post("/api/ops/pairings", json={"need_id": need.id, "result_id": result.id})
+    assert made.status_code == 201, made.text  # the write stands and is reported as done
+    assert session.get(Pairing, made.json()["id"]) is not None
+    failed = {r.getMessage() for r in caplog.records if "could not send email" in r.getMessage()}
+    assert len(failed) == 2  # both parties' emails were tried, and each failure logged
