@@ -17,6 +17,11 @@ from backend.transfer.columns import Column, columns_for, normalise_header
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
 MAX_COLUMNS = 60
+# Spreadsheet rows walked at most: the data rows, the header, and some blank rows around them.
+# Blank rows count too: one cell at row 1,048,576 made the reader walk a million empty rows.
+MAX_SHEET_ROWS = MAX_ROWS + 1 + 1000
+# A zip bomb: a small XLSX whose members expand to far more than any 5,000-row sheet needs.
+MAX_UNZIPPED = 50 * 1024 * 1024
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _XLSX_MAGIC = b"PK\x03\x04"
 _XLS_MAGIC = b"\xd0\xcf\x11\xe0"
@@ -83,16 +88,37 @@ def _cell_name(row: int, col: int) -> str:
     return f"{letters}{row}"
 
 
+def _too_many_rows() -> InvalidInput:
+    return refuse(f"数据行超过 {MAX_ROWS} 行，请拆分为多个文件后分批导入")
+
+
+def _check_unzipped_size(data: bytes) -> None:
+    """Refuse, before parsing, a workbook whose members (as the zip directory declares them) are too big."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            total = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise refuse("XLSX 文件已损坏或不是 Excel 工作簿，请重新保存后上传") from exc
+    if total > MAX_UNZIPPED:
+        raise refuse(f"XLSX 文件解压后超过 {MAX_UNZIPPED // (1024 * 1024)} MB，请只保留需要导入的数据后重试")
+
+
 def _xlsx_rows(data: bytes) -> list[list[Any]]:
+    _check_unzipped_size(data)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise refuse("XLSX 文件已损坏或不是 Excel 工作簿，请重新保存后上传") from exc
     try:
         sheet = book.worksheets[0]
+        declared = getattr(sheet, "max_row", None)  # the sheet's <dimension>, read without parsing rows
+        if isinstance(declared, int) and declared > MAX_SHEET_ROWS:
+            raise _too_many_rows()
         rows: list[list[Any]] = []
         formulas: list[str] = []
         for r, cells in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS), start=1):
+            if r > MAX_SHEET_ROWS:  # the dimension can be absent or wrong: count as we go as well
+                raise _too_many_rows()
             values = []
             for c, cell in enumerate(cells, start=1):
                 if getattr(cell, "data_type", None) == "f":
