@@ -57,13 +57,15 @@ def express(*, session: Session, need_id: int, result_id: int, user: User, messa
         raise NotFound("需求或成果不存在")
     side = own_side(need=need, result=result, user=user)
     existing = pairings.find(session=session, need_id=need_id, result_id=result_id)
-    if side is None:
-        raise NotPermitted("只有需求方企业或成果方团队可以表达对接意向")
     visible = needs.can_view(session=session, need=need, user=user) and results.can_view(
         session=session, result=result, user=user
     )
-    if existing is None and not visible:
+    # A posting the user may not see answers exactly as a missing one (404, same message): a 403
+    # here told an outsider that a hidden need exists.
+    if not visible and (side is None or existing is None):
         raise NotFound("需求或成果不存在")
+    if side is None:
+        raise NotPermitted("只有需求方企业或成果方团队可以表达对接意向")
     message = message.strip()
     if len(message) > MAX_MESSAGE:
         raise InvalidInput(

@@ -85,3 +85,17 @@ def test_an_unexpected_error_is_a_500_with_the_security_headers(
     assert api.status_code == 500 and _has_security_headers(api)
     assert api.json()["error"].startswith("系统遇到意外错误")
     assert "Traceback" not in api.text and "RuntimeError" not in api.text
+
+
+def test_interest_in_a_hidden_need_answers_as_a_missing_one(access_client: TestClient, world: World) -> None:
+    """Finding 9: 403 for a hidden need and 404 for a missing one told outsiders which ids exist."""
+    for role in ("enterprise2", "researcher", "researcher2"):
+        world.sign_in(access_client, role)
+        hidden = access_client.post(
+            "/api/pairings/interest", json={"need_id": world.need_sec.id, "result_id": world.result.id}
+        )
+        missing = access_client.post(
+            "/api/pairings/interest", json={"need_id": 10**9, "result_id": world.result.id}
+        )
+        assert (hidden.status_code, hidden.json()) == (missing.status_code, missing.json()), role
+        assert hidden.status_code == 404
