@@ -13,6 +13,7 @@ from backend import vocab
 from backend.config import get_settings
 from backend.highlight import highlight
 from backend.vocab import modes_label
+from embeddings.strength import SCALE_NOTE, display_score, strength_band
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "frontend" / "templates"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "frontend" / "static"
@@ -59,6 +60,9 @@ def _money(low: float | None, high: float | None = None, negotiable: bool = Fals
 
 env.filters.update(label=_label, modes=modes_label, money=_money)
 env.filters["highlight"] = highlight  # matched terms in <mark>, XSS-safe
+# A match score is shown as one whole number with its strength band's label, on every page.
+env.filters.update(score=display_score, strength=strength_band)
+env.globals["SCALE_NOTE"] = SCALE_NOTE
 
 
 def _serializer() -> URLSafeSerializer:

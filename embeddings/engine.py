@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -15,6 +15,7 @@ from embeddings.fit import Filters, FitItem, assess, fit_points, passes
 from embeddings.index import VectorIndex
 from embeddings.lexical import LexicalIndex
 from embeddings.ranking import RankConfig, Ranker, calibrate, split_points
+from embeddings.terms import learn_vocabulary
 from embeddings.threads import single_threaded_search
 from embeddings.types import SIDES, Document, EncoderLike, FloatArray, Side, other_side
 
@@ -51,6 +52,7 @@ class SyncReport:
 
 
 SYNC_CHUNK = 256  # texts encoded (and, for big syncs, persisted) per step
+VOCABULARY_SAMPLE = 20_000  # texts a sync learns technical compounds from (a stride sample past this)
 
 
 class _SideState:
@@ -128,6 +130,9 @@ class MatchEngine:
             with st.vectors.lock.write():
                 st.docs, st.lexical, st.ranker.lexical = current, lexical, lexical
             self._save(side)
+        # Explanations segment with the postings' own technical compounds (a bounded sample).
+        texts = [d.text for d in current.values()]
+        learn_vocabulary(texts[:: max(1, len(texts) // VOCABULARY_SAMPLE)])
         return SyncReport(side, encoded=len(fresh), removed=len(gone), unchanged=len(current) - len(todo))
 
     def _add(self, st: _SideState, docs: list[Document], vecs: FloatArray) -> None:
@@ -188,8 +193,19 @@ class MatchEngine:
     def match_result(
         self, *, result: Document | int, k: int = 10, filters: Filters | None = None, explain: bool = False
     ) -> list[Match]:
-        """Needs ranked for a result (an indexed id or a draft Document)."""
-        return self._match(self._resolve("result", result), k=k, filters=filters, with_explanations=explain)
+        """Needs ranked for a result (an indexed id or a draft Document).
+
+        A pair has one score whichever side asks: for an indexed result, each need found is scored
+        as that need's own ranking scores the result (`score_pair`) and the list is ordered by it.
+        A draft result is not in the result index, so its preview keeps the result-side score.
+        """
+        query = self._resolve("result", result)
+        hits = self._match(query, k=k, filters=filters, with_explanations=False)
+        if self._indexed(query):
+            needs = self._sides["need"].docs
+            hits = [replace(self._pair(needs[h.id], query.id), id=h.id) for h in hits if h.id in needs]
+            hits.sort(key=lambda m: (-m.score, m.id))
+        return [self._attach(query, m, "need") for m in hits] if explain else hits
 
     def search(self, *, text: str, side: Side, k: int = 10, filters: Filters | None = None) -> list[Match]:
         """Free-text search over one side (no profile, so no fit points; filters apply)."""
@@ -203,14 +219,26 @@ class MatchEngine:
         return explain(need=n, result=r, lexical=self._sides["result"].lexical, encoder=enc)
 
     def score_pair(self, *, need: Document | int, result: int) -> Match:
-        """One indexed result's score for a need, exactly as `match_need` would rank it, explained."""
+        """One indexed result's score for a need, exactly as `match_need` would rank it, explained.
+
+        This is the pair's score everywhere: `match_result` scores its needs the same way.
+        """
         query = self._resolve("need", need)
+        return self._attach(query, self._pair(query, result), "result")
+
+    def _pair(self, need: Document, result: int) -> Match:
         st = self._sides["result"]
-        rel = st.ranker.pair(query_vector=self._query_vector(query), query_text=query.text, target_id=result)
-        scored = self._score(query, rel_ids=rel.ids, rel=rel, target="result", filters=None)
+        rel = st.ranker.pair(query_vector=self._query_vector(need), query_text=need.text, target_id=result)
+        scored = self._score(need, rel_ids=rel.ids, rel=rel, target="result", filters=None)
         if not scored:
             raise KeyError(f"result {result} is not indexed")
-        return self._attach(query, scored[0], "result")
+        return scored[0]
+
+    def _indexed(self, doc: Document) -> bool:
+        """Whether `doc` is in its side's index with this very text (not a draft or an edit)."""
+        st = self._sides[doc.side]
+        with st.vectors.lock.read():
+            return doc.id in st.docs and st.vectors.hash_of(doc.id) == doc.content_hash
 
     def _resolve(self, side: Side, doc: Document | int) -> Document:
         if isinstance(doc, Document):

@@ -43,3 +43,8 @@ def strength_band(score: float) -> Band:
         if score >= band.min_score:
             return band
     return BANDS[-1]
+
+
+def display_score(score: float) -> int:
+    """The whole number a 0-100 score is shown as, everywhere (half up, so 44.5 shows as 45)."""
+    return int(max(0.0, min(100.0, score)) + 0.5)

@@ -8,6 +8,7 @@ from backend.engine import current as matching_engine
 from backend.matching.documents import need_document, result_document
 from backend.postings.need_model import Need
 from backend.postings.result_model import Result
+from backend.vocab import PostingStatus
 from embeddings.engine import Match
 from embeddings.explain import shared_terms
 from embeddings.fit import assess
@@ -57,3 +58,14 @@ def pair_snapshot(*, session: Session, need: Need, result: Result) -> tuple[floa
         "need_sentence": _quote_dict(ex.need_sentence, ex.need_highlights),
         "result_sentence": _quote_dict(ex.result_sentence, ex.result_highlights),
     }
+
+
+def live_score(*, need: Need, result: Result) -> float | None:
+    """The pair's score now (the one its snapshot took at proposal time); None if either is unlisted."""
+    engine = matching_engine()
+    if engine is None or need.status != PostingStatus.published or result.status != PostingStatus.published:
+        return None
+    try:
+        return engine.score_pair(need=need_document(need), result=result_document(result).id).score
+    except KeyError:  # published a moment ago and not yet in the index
+        return None

@@ -110,6 +110,16 @@ class ListPage:
     post_url: str | None = None
 
     @property
+    def scores(self) -> dict[int, float]:
+        """The engine's score of each ranked posting, when a text query is ranked by relevance."""
+        return self.query.filters.scores or {}
+
+    @property
+    def best_score(self) -> float | None:
+        """The best score of the whole ranked list (not only this page)."""
+        return max(self.scores.values(), default=None)
+
+    @property
     def pages(self) -> int:
         return max(1, -(-self.total // PER_PAGE))
 

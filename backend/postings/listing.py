@@ -24,6 +24,8 @@ class ListFilters:
     # Ids the matching engine ranked for `text`, best first: the list keeps only these, in this
     # order ("相关度"), instead of matching `text` word by word.
     ranked_ids: list[int] | None = None
+    # The engine's score of each ranked id (a literal keyword hit beyond its list has none).
+    scores: dict[int, float] | None = None
 
 
 def filtered(*, kind: Kind[Any], filters: ListFilters) -> Any:

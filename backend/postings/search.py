@@ -2,6 +2,8 @@
 
 The list pages (/needs, /results) and the JSON API (/api/needs, /api/results) both call
 `list_postings`, so the same query and filters give the same ids in the same order everywhere.
+A text query always answers: the engine's best matches, however weak, and every literal keyword
+hit. The strength bands only label them; they never empty the list.
 """
 
 from typing import cast
@@ -14,32 +16,37 @@ from backend.postings import needs, results
 from backend.postings.kinds import Kind, P
 from backend.postings.list_query import RELEVANCE
 from backend.postings.listing import ListFilters, keyword_ids
+from embeddings.strength import BANDS
 
-# Below this a free-text hit is noise rather than a related posting (scores are calibrated across
-# queries, see embeddings/README.md).
-MIN_SEARCH_SCORE = 30.0
-RANKED_MAX = 200
+RANKED_MAX = 200  # engine hits a list considers for one query
+SHOW_AT_LEAST = 5  # the best this many are listed however weak (labelled as such)
+# A hit below the lowest named band (不相关) is listed only to reach SHOW_AT_LEAST.
+LISTED_MIN = next(b.min_score for b in BANDS if b.key == "weak")
 
 
-def ranked_ids(*, text: str, kind: Kind[P], k: int = RANKED_MAX) -> list[int] | None:
-    """Ids the engine ranks for a free-text query (semantic + keyword), best first; None if off."""
+def engine_scores(*, text: str, kind: Kind[P], k: int = RANKED_MAX) -> dict[int, float] | None:
+    """The engine's ranking of a free-text query as {id: score}, best first; None if matching is off."""
     running = engine.current()
     if running is None:
         return None
     hits = running.search(text=text, side=kind.name, k=k)
-    return [h.id for h in hits if h.score >= MIN_SEARCH_SCORE]
+    return {h.id: h.score for h in hits}
 
 
 def rank_filters(*, session: Session, kind: Kind[P], filters: ListFilters, order: str) -> None:
     """Rank a text query by the engine (semantic + keyword), keeping every literal keyword hit."""
     if order != RELEVANCE[0] or not filters.text:
         return
-    ids = ranked_ids(text=filters.text, kind=kind)
-    if ids is None:  # matching off: the word-by-word filter stands
+    scores = engine_scores(text=filters.text, kind=kind)
+    if scores is None:  # matching off: the word-by-word filter stands
         return
-    seen = set(ids)
+    ranked = [i for i, score in scores.items() if score >= LISTED_MIN]
+    if len(ranked) < SHOW_AT_LEAST:
+        ranked = list(scores)[:SHOW_AT_LEAST]
+    seen = set(ranked)
     literal = [i for i in keyword_ids(session=session, kind=kind, text=filters.text) if i not in seen]
-    filters.ranked_ids = ids + literal
+    filters.ranked_ids = ranked + literal
+    filters.scores = {i: scores[i] for i in filters.ranked_ids if i in scores}
 
 
 def list_postings(
