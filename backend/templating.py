@@ -8,10 +8,12 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeSerializer
+from jinja2 import pass_context
 
 from backend import vocab
 from backend.config import get_settings
 from backend.highlight import highlight
+from backend.snippet import excerpt
 from backend.vocab import modes_label
 from embeddings.strength import SCALE_NOTE, display_score, strength_band
 
@@ -58,8 +60,18 @@ def _money(low: float | None, high: float | None = None, negotiable: bool = Fals
     return f"{fmt(value)} 万元" if value is not None else "面议"
 
 
+@pass_context
+def _url_for(context: dict[str, Any], name: str, /, **path_params: Any) -> str:
+    """A route's path on this site, never an absolute URL: Starlette's `url_for` builds one from the
+    request's Host header, so a forged Host ended up in every page's stylesheet and script links."""
+    request: Request = context["request"]
+    return str(request.scope.get("root_path", "")) + str(request.app.url_path_for(name, **path_params))
+
+
+env.globals["url_for"] = _url_for  # replaces the default Jinja2Templates installed
 env.filters.update(label=_label, modes=modes_label, money=_money)
 env.filters["highlight"] = highlight  # matched terms in <mark>, XSS-safe
+env.filters["excerpt"] = excerpt  # a card's excerpt around the search words, highlighted
 # A match score is shown as one whole number with its strength band's label, on every page.
 env.filters.update(score=display_score, strength=strength_band)
 env.globals["SCALE_NOTE"] = SCALE_NOTE
