@@ -31,9 +31,18 @@ BANDS: tuple[Band, ...] = (
     Band("weak", "弱相关", 30.0, "只有部分内容相近，评测中这一档很少是正确匹配"),
     Band("none", "不相关", 0.0, "与对方内容基本无关"),
 )
+
+
+def _edge(key: BandKey) -> int:
+    return int(next(b.min_score for b in BANDS if b.key == key))
+
+
+# A list whose best score is below this says so ("没有找到匹配度较高的…"): the 较好 band's edge.
+GOOD_MIN = float(_edge("good"))
 SCALE_NOTE = (
-    "匹配度 0–100 由语义与关键词相关度校准而来，分数跨需求可比：80 分以上为强匹配，"
-    "50–80 较好，30–50 弱相关，30 分以下视为不相关。"
+    "匹配度 0–100 由语义与关键词相关度校准而来，分数跨需求可比："
+    f"{_edge('strong')} 分以上为强匹配，{_edge('good')}–{_edge('strong')} 较好，"
+    f"{_edge('weak')}–{_edge('good')} 弱相关，{_edge('weak')} 分以下视为不相关。"
 )
 
 

@@ -20,7 +20,14 @@ from backend.pairings import state as pair_states
 from backend.postings import needs as service
 from backend.postings.kinds import NEED
 from backend.postings.lifecycle import can_edit, outcome
-from backend.postings.list_query import PER_PAGE, TRL_CHOICES, ListPage, list_orders, parse_list_query
+from backend.postings.list_query import (
+    PER_PAGE,
+    TRL_CHOICES,
+    ListPage,
+    count_scope,
+    list_orders,
+    parse_list_query,
+)
 from backend.postings.need_model import Need, NeedBase, NeedCreate, NeedPublic, NeedUpdate
 from backend.postings.search import list_postings
 from backend.templating import redirect, render
@@ -141,6 +148,7 @@ def list_needs(request: Request, session: SessionDep, viewer: MaybeViewer) -> HT
         can_mine=user is not None and user.role == Role.enterprise,
         show_status=query.mine or (user is not None and user.role == Role.operator),
         post_url="/needs/new" if is_owner else None,
+        scope=count_scope(user, mine=query.mine),
     )
     return render(request, "needs/list.html", page)
 

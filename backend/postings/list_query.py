@@ -11,7 +11,8 @@ from urllib.parse import urlencode
 from backend.accounts.models import User
 from backend.errors import NotAuthenticated
 from backend.postings.listing import ListFilters
-from backend.vocab import REGIONS, TRL_LABELS, PostingStatus, TechField, TransferMode
+from backend.vocab import REGIONS, TRL_LABELS, PostingStatus, Role, TechField, TransferMode
+from embeddings.strength import GOOD_MIN
 
 PER_PAGE = 20
 MAX_Q = 100
@@ -94,6 +95,17 @@ def parse_list_query(params: Mapping[str, str], *, orders: Sequence[str], user: 
     return ListQuery(values=values, filters=filters, order=order, page=page, mine=mine, errors=errors)
 
 
+def count_scope(user: User | None, *, mine: bool) -> str:
+    """What a list's total counts for this viewer (lists see different sets, so totals differ)."""
+    if mine:
+        return "本单位的全部，含草稿与待审核"
+    if user is None:
+        return "公开挂牌"
+    if user.role == Role.operator:
+        return "全部状态，含保密与待审核"
+    return "公开挂牌，及本单位的与您参与对接的"
+
+
 @dataclass
 class ListPage:
     """Context of /needs and /results: the query, one page of cards and the pager."""
@@ -108,6 +120,7 @@ class ListPage:
     can_mine: bool
     show_status: bool
     post_url: str | None = None
+    scope: str = ""  # what `total` counts (count_scope)
 
     @property
     def scores(self) -> dict[int, float]:
@@ -118,6 +131,24 @@ class ListPage:
     def best_score(self) -> float | None:
         """The best score of the whole ranked list (not only this page)."""
         return max(self.scores.values(), default=None)
+
+    @property
+    def weak(self) -> bool:
+        """A ranked query whose best match is below the 较好 band: the page says so."""
+        best = self.best_score
+        return best is not None and best < GOOD_MIN
+
+    def nearest_fields(self, n: int = 3) -> list[TechField]:
+        """The fields of the best-scored postings on this page, to browse instead of searching."""
+        ranked = sorted((p for p in self.items if p.id in self.scores), key=lambda p: -self.scores[p.id])
+        return list(dict.fromkeys(TechField(p.field) for p in ranked))[:n]
+
+    def related_searches(self, n: int = 5) -> list[str]:
+        """Keywords of the best-scored postings on this page, offered as other searches."""
+        ranked = sorted((p for p in self.items if p.id in self.scores), key=lambda p: -self.scores[p.id])
+        typed = (self.query.filters.text or "").casefold()
+        words = (k for p in ranked for k in p.keywords if k.casefold() != typed)
+        return list(dict.fromkeys(words))[:n]
 
     @property
     def pages(self) -> int:

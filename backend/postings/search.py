@@ -8,6 +8,7 @@ hit. The strength bands only label them; they never empty the list.
 
 from typing import cast
 
+from pydantic import BaseModel
 from sqlmodel import Session
 
 from backend import engine
@@ -16,7 +17,7 @@ from backend.postings import needs, results
 from backend.postings.kinds import Kind, P
 from backend.postings.list_query import RELEVANCE
 from backend.postings.listing import ListFilters, keyword_ids
-from embeddings.strength import BANDS
+from embeddings.strength import BANDS, display_score, strength_band
 
 RANKED_MAX = 200  # engine hits a list considers for one query
 SHOW_AT_LEAST = 5  # the best this many are listed however weak (labelled as such)
@@ -70,6 +71,28 @@ def list_postings(
         session=session, user=user, filters=filters, order=order, offset=offset, limit=limit
     )
     return cast(list[P], rows_r), total
+
+
+class RankedHit(BaseModel):
+    """A ranked posting's match as the list pages show it: the whole-number score and its band."""
+
+    id: int
+    score: int
+    strength: str
+
+
+def ranking(filters: ListFilters, ids: list[int]) -> list[RankedHit] | None:
+    """The scores of `ids` (one page, in order) after a ranked query; None when not ranked.
+
+    A literal keyword hit outside the engine's list has no score and is left out.
+    """
+    if filters.scores is None:
+        return None
+    return [
+        RankedHit(id=i, score=display_score(s), strength=strength_band(s).label)
+        for i in ids
+        if (s := filters.scores.get(i)) is not None
+    ]
 
 
 def default_order(text: str | None, fallback: str) -> str:

@@ -12,7 +12,7 @@ from backend.postings.kinds import RESULT
 from backend.postings.lifecycle import CloseRequest
 from backend.postings.listing import ListFilters
 from backend.postings.result_model import ResultCreate, ResultPublic, ResultUpdate
-from backend.postings.search import default_order, list_postings
+from backend.postings.search import RankedHit, default_order, list_postings, ranking
 from backend.vocab import PostingStatus, TechField, TransferMode
 
 router = APIRouter(prefix="/results", tags=["results"])
@@ -23,6 +23,8 @@ class ResultPage(BaseModel):
     total: int
     offset: int
     limit: int
+    # With a text query ranked by relevance: each item's score and strength, as the pages show them.
+    ranking: list[RankedHit] | None = None
 
 
 @router.get("")
@@ -55,7 +57,8 @@ def list_results(
         limit=limit,
     )
     items = [service.public_view(session=session, result=n, user=user) for n in rows]
-    return ResultPage(items=items, total=total, offset=offset, limit=limit)
+    ids = [p.id for p in items]
+    return ResultPage(items=items, total=total, offset=offset, limit=limit, ranking=ranking(filters, ids))
 
 
 @router.post("", status_code=201)

@@ -18,7 +18,14 @@ from backend.pairings import state as pair_states
 from backend.postings import results as service
 from backend.postings.kinds import RESULT
 from backend.postings.lifecycle import can_edit, outcome
-from backend.postings.list_query import PER_PAGE, TRL_CHOICES, ListPage, list_orders, parse_list_query
+from backend.postings.list_query import (
+    PER_PAGE,
+    TRL_CHOICES,
+    ListPage,
+    count_scope,
+    list_orders,
+    parse_list_query,
+)
 from backend.postings.result_model import Result, ResultBase, ResultCreate, ResultPublic, ResultUpdate
 from backend.postings.search import list_postings
 from backend.templating import redirect, render
@@ -137,6 +144,7 @@ def list_results(request: Request, session: SessionDep, viewer: MaybeViewer) -> 
         can_mine=user is not None and user.role == Role.researcher,
         show_status=query.mine or (user is not None and user.role == Role.operator),
         post_url="/results/new" if is_owner else None,
+        scope=count_scope(user, mine=query.mine),
     )
     return render(request, "results/list.html", page)
 

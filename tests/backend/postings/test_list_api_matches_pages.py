@@ -51,6 +51,21 @@ def _page_ids(client: TestClient, url: str) -> list[int]:
     return [int(m.group(1)) for href in links if (m := re.search(r"/(?:needs|results)/(\d+)$", str(href)))]
 
 
+def _page_scores(client: TestClient, url: str) -> list[tuple[int, str]]:
+    """(score, strength) of each scored card, in page order."""
+    soup = BeautifulSoup(client.get(url).text, "html.parser")
+    return [
+        (int(p.select_one(".score-num").get_text()), p.select_one(".strength").get_text(strip=True))
+        for p in soup.select("article .search-score")
+        if p.select_one(".score-num")
+    ]
+
+
+def _api_scores(client: TestClient, url: str) -> list[tuple[int, str]]:
+    ranking = client.get(url).json()["ranking"] or []
+    return [(hit["score"], hit["strength"]) for hit in ranking]
+
+
 def _api_ids(client: TestClient, url: str) -> list[int]:
     response = client.get(url)
     assert response.status_code == 200, response.text
@@ -86,6 +101,10 @@ def test_api_and_page_give_the_same_ids_in_the_same_order(
     api = _api_ids(client, f"/api/{path}?{query}")
     assert page, "the query should find something on the page"
     assert api == page
+    # The same score and strength words for each posting, page and API alike.
+    assert _api_scores(client, f"/api/{path}?{query}") == _page_scores(client, f"/{path}?{query}")
+    if "q=" in query and "order=" not in query:
+        assert _page_scores(client, f"/{path}?{query}"), "a ranked query shows each hit's score"
 
 
 def test_api_ranks_a_text_query_by_relevance(
