@@ -207,6 +207,17 @@ class MatchEngine:
             hits.sort(key=lambda m: (-m.score, m.id))
         return [self._attach(query, m, "need") for m in hits] if explain else hits
 
+    def warm_up(self) -> None:
+        """Run one search and one explained match per side, so the first user is not the one who
+        pays for loading the runtime's kernels, the segmenter's dictionary and the caches."""
+        for side in SIDES:
+            self.search(text="节能降耗 新材料", side=side, k=3)
+            st = self._sides[side]
+            with st.vectors.lock.read():
+                first = next(iter(st.docs.values()), None)
+            if first is not None:
+                self._match(first, k=3, filters=None, with_explanations=True)
+
     def search(self, *, text: str, side: Side, k: int = 10, filters: Filters | None = None) -> list[Match]:
         """Free-text search over one side (no profile, so no fit points; filters apply)."""
         probe = Document(id=-1, side=other_side(side), body=text)

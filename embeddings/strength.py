@@ -47,9 +47,10 @@ SCALE_NOTE = (
 
 
 def strength_band(score: float) -> Band:
-    """The band of a 0-100 match score (scores below 0 count as 0)."""
+    """The band of a 0-100 match score, judged on the number shown (49.6 shows as 50: 较好)."""
+    shown = display_score(score)
     for band in BANDS:
-        if score >= band.min_score:
+        if shown >= band.min_score:
             return band
     return BANDS[-1]
 

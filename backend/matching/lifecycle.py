@@ -2,6 +2,7 @@
 
 import logging
 import threading
+import time
 from typing import Any
 
 from sqlmodel import Session, select
@@ -96,6 +97,9 @@ def start_matching() -> None:
                     report.removed,
                     report.unchanged,
                 )
+            started = time.perf_counter()
+            engine.warm_up()  # the first request after start-up is not the slow one
+            log.info("engine warmed up in %.1f s", time.perf_counter() - started)
             process_engine.install(engine)
         set_change_listener(_FOLLOW)
 

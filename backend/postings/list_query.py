@@ -12,7 +12,7 @@ from backend.accounts.models import User
 from backend.errors import NotAuthenticated
 from backend.postings.listing import ListFilters
 from backend.vocab import REGIONS, TRL_LABELS, PostingStatus, Role, TechField, TransferMode
-from embeddings.strength import GOOD_MIN
+from embeddings.strength import GOOD_MIN, strength_band
 
 PER_PAGE = 20
 MAX_Q = 100
@@ -136,7 +136,7 @@ class ListPage:
     def weak(self) -> bool:
         """A ranked query whose best match is below the 较好 band: the page says so."""
         best = self.best_score
-        return best is not None and best < GOOD_MIN
+        return best is not None and strength_band(best).min_score < GOOD_MIN
 
     def nearest_fields(self, n: int = 3) -> list[TechField]:
         """The fields of the best-scored postings on this page, to browse instead of searching."""

@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from backend.vocab import Role
 from embeddings.engine import MatchEngine
-from tests.factories import make_result, make_user
+from tests.factories import login, make_result, make_user
 
 pytestmark = pytest.mark.slow
 
@@ -71,3 +71,40 @@ def test_without_the_engine_the_word_filter_still_works(client: TestClient, sess
         make_result(session, researcher, **data)
     session.commit()
     assert _titles(client, "/results?q=填料") == [LITERAL["title"]]
+
+
+def test_a_query_with_no_good_match_says_so_and_offers_ways_on(
+    client: TestClient, session: Session, match_engine: MatchEngine
+) -> None:
+    researcher = make_user(session, Role.researcher)
+    for data in (SOLVER, OTHER, LITERAL):
+        make_result(session, researcher, **data)
+    session.commit()
+    page = BeautifulSoup(client.get("/results?q=奶牛乳房炎快速检测").text, "html.parser")
+    notice = page.select_one(".weak-notice")
+    assert notice is not None and "没有找到与“奶牛乳房炎快速检测”匹配度较高的科技成果" in notice.get_text()
+    links = {a.get_text(strip=True): a["href"] for a in notice.select("a")}
+    assert any("field=" in href and "q=" not in href for href in links.values())  # nearest fields
+    assert "亲和层析" in links or "钠离子电池" in links or "填料" in links  # related searches
+    assert links["发布技术需求"] == "/needs/new"
+    assert len(page.select("article .search-score .strength")) == 3  # still listed, each labelled
+    # A phrase with a good match: no notice, and the card's excerpt marks the shared words.
+    page = BeautifulSoup(client.get("/results?q=耐碱重组蛋白A亲和层析介质").text, "html.parser")
+    assert page.select_one(".weak-notice") is None
+    first = page.select_one("article")
+    assert first is not None and first.select_one("h3").get_text(strip=True) == SOLVER["title"]
+    assert "耐碱" in [m.get_text() for m in first.select(".excerpt mark")]
+    assert "亲和层析介质" in [m.get_text() for m in first.select("h3 mark")]
+
+
+def test_list_totals_say_what_they_count(client: TestClient, session: Session) -> None:
+    researcher = make_user(session, Role.researcher)
+    make_result(session, researcher, **SOLVER)
+    session.commit()
+    assert (
+        "（公开挂牌）"
+        in BeautifulSoup(client.get("/results").text, "html.parser").select_one("#list-count").text
+    )
+    login(client, make_user(session, Role.operator))
+    count = BeautifulSoup(client.get("/needs").text, "html.parser").select_one("#list-count").text
+    assert "全部状态，含保密与待审核" in count

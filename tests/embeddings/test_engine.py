@@ -106,3 +106,14 @@ def test_score_pair_gives_the_ranked_score_for_any_indexed_result() -> None:
         assert pair.id == hit.id
         assert abs(pair.score - hit.score) < 1e-6
         assert pair.explanation is not None
+
+
+def test_warm_up_runs_both_sides_before_the_first_user() -> None:
+    enc = FakeEncoder()
+    empty = MatchEngine(encoder=enc, index_dir=None)
+    empty.warm_up()  # nothing indexed yet: still fine
+    e = _engine(None, enc)
+    before = len(enc.texts)
+    e.warm_up()
+    assert len(enc.texts) > before  # the probe query went through the encoder
+    assert _top(e, "GLP-1缓释微球") == 4  # and the index answers as before

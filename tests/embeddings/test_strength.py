@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from embeddings.strength import BANDS, SCALE_NOTE, strength_band
+from embeddings.strength import BANDS, SCALE_NOTE, display_score, strength_band
 
 
 def test_bands_cover_the_scale_in_order() -> None:
@@ -18,7 +18,10 @@ def test_bands_cover_the_scale_in_order() -> None:
 def test_edges_belong_to_the_band_above(band) -> None:  # type: ignore[no-untyped-def]
     assert strength_band(band.min_score) is band
     if band.min_score > 0:
-        assert strength_band(band.min_score - 0.01) is not band
+        # The band follows the number shown: 49.5 shows as 50 and is 较好, 49.4 shows as 49.
+        assert strength_band(band.min_score - 0.5) is band
+        assert strength_band(band.min_score - 0.6) is not band
+        assert display_score(band.min_score - 0.6) == band.min_score - 1
 
 
 def test_extremes() -> None:

@@ -15,6 +15,21 @@
     }
   });
 
+  // <button data-busy="正在计算…">: while the page that waits on the matching engine loads, the
+  // clicked button says so and the form ignores a second click (the button stays enabled until
+  // the browser has read its name and value, or the form would lose which action was asked).
+  document.addEventListener("submit", function (event) {
+    var form = event.target, button = event.submitter;
+    if (form.getAttribute("aria-busy") === "true") { event.preventDefault(); return; }
+    if (!button || !button.hasAttribute("data-busy") || event.defaultPrevented) return;
+    form.setAttribute("aria-busy", "true");
+    button.classList.add("is-busy");
+    button.textContent = button.getAttribute("data-busy");
+  });
+  window.addEventListener("pageshow", function () {  // back to a page kept in the browser's cache
+    document.querySelectorAll("form[aria-busy=true]").forEach(function (f) { f.removeAttribute("aria-busy"); });
+  });
+
   // The export form builds the /ops/export/<what>.<fmt> address from its choices.
   var exportForm = document.getElementById("export-form");
   if (exportForm) {
