@@ -95,13 +95,16 @@ def _listed_status(user: User) -> PostingStatus:
     return PostingStatus.pending if needs_review(user) else PostingStatus.published
 
 
-def _move(session: Session, item: Posting, expected: PostingStatus, to: PostingStatus) -> None:
-    """Change status only if it is still `expected` (compare-and-set): of two people deciding
-    the same posting at once, exactly one wins."""
+def _move(
+    session: Session, item: Posting, expected: PostingStatus, to: PostingStatus, version: int | None = None
+) -> None:
+    """Change status only if it is still `expected` (and the content still `version`), compare-and-set:
+    of two people deciding the same posting at once, or a decision and an edit, exactly one wins."""
     model = type(item)
-    done = session.execute(
-        sa_update(model).where(col(model.id) == item.id, col(model.status) == expected).values(status=to)
-    )
+    same = [col(model.id) == item.id, col(model.status) == expected]
+    if version is not None:
+        same.append(col(model.version) == version)
+    done = session.execute(sa_update(model).where(*same).values(status=to))
     if done.rowcount != 1:  # type: ignore[attr-defined]
         session.refresh(item)
         current = PostingStatus(item.status).label
@@ -156,6 +159,8 @@ def update(*, session: Session, item: P, base: type[BaseModel], changes: BaseMod
     for name in patch:
         setattr(item, name, getattr(clean, name))
     item.updated_at = utcnow()
+    if patch:
+        item.version += 1
     resubmitted = item.status == PostingStatus.published and needs_review(user) and bool(patch)
     if resubmitted:
         _set_status(item, PostingStatus.pending)
@@ -214,12 +219,12 @@ def _require_pending(item: Posting) -> None:
         raise Conflict(f"该{kind_of(item).label}不在待审核状态（当前：{current}）")
 
 
-def approve(*, session: Session, item: P, operator: User) -> P:
-    """An operator publishes a posting waiting for review."""
+def approve(*, session: Session, item: P, operator: User, version: int | None = None) -> P:
+    """An operator publishes a posting waiting for review (still at `version`, when one is named)."""
     require_operator(operator)
     _require_pending(item)
     _check_still_valid(item)
-    _move(session, item, PostingStatus.pending, PostingStatus.published)
+    _move(session, item, PostingStatus.pending, PostingStatus.published, version)
     _review(item, "")
     session.add(item)
     session.flush()
@@ -228,12 +233,12 @@ def approve(*, session: Session, item: P, operator: User) -> P:
     return item
 
 
-def send_back(*, session: Session, item: P, operator: User, note: str) -> P:
+def send_back(*, session: Session, item: P, operator: User, note: str, version: int | None = None) -> P:
     """An operator returns a posting to its owner with the reason the owner will see."""
     require_operator(operator)
     _require_pending(item)
     require_note(note)
-    _move(session, item, PostingStatus.pending, PostingStatus.returned)
+    _move(session, item, PostingStatus.pending, PostingStatus.returned, version)
     _review(item, note)
     session.add(item)
     session.flush()

@@ -92,6 +92,8 @@ class Need(NeedBase, table=True):
     # The operator's last review: why it was sent back or taken down (shown to the owner).
     review_note: str = Field(default="", max_length=500)
     reviewed_at: datetime | None = None
+    # Counts edits of the content; a review decision names the version the operator read.
+    version: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -108,5 +110,6 @@ class NeedPublic(NeedBase):
     review_note: str | None = None  # the operator's reason, for the owner and operators only
     status: PostingStatus
     published_at: datetime | None
+    version: int
     created_at: datetime
     updated_at: datetime

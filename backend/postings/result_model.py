@@ -106,6 +106,8 @@ class Result(ResultBase, table=True):
     # The operator's last review: why it was sent back or taken down (shown to the owner).
     review_note: str = Field(default="", max_length=500)
     reviewed_at: datetime | None = None
+    # Counts edits of the content; a review decision names the version the operator read.
+    version: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -118,6 +120,7 @@ class ResultPublic(ResultBase):
     organisation_name: str | None = None
     status: PostingStatus
     published_at: datetime | None
+    version: int
     created_at: datetime
     updated_at: datetime
     contact_name: str | None = None  # type: ignore[assignment]

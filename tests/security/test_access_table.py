@@ -285,11 +285,17 @@ ACCESS: dict[str, list[Case]] = {
     # --- operators: posting review
     "GET /ops/reviews": [Case("/ops/reviews", (*OPS_PAGE, 200))],
     "POST /ops/reviews/{kind}/{item_id:int}/approve": [
-        Case("/ops/reviews/need/{need_pending}/approve", (*OPS_PAGE, 303), form=lambda w: {})
+        Case(
+            "/ops/reviews/need/{need_pending}/approve",
+            (*OPS_PAGE, 303),
+            form=lambda w: {"version": w.need_pending.version},
+        )
     ],
     "POST /ops/reviews/{kind}/{item_id:int}/return": [
         Case(
-            "/ops/reviews/need/{need_pending}/return", (*OPS_PAGE, 303), form=lambda w: {"note": "请补充指标"}
+            "/ops/reviews/need/{need_pending}/return",
+            (*OPS_PAGE, 303),
+            form=lambda w: {"note": "请补充指标", "version": w.need_pending.version},
         )
     ],
     "POST /ops/reviews/{kind}/{item_id:int}/take-down": [
@@ -297,13 +303,17 @@ ACCESS: dict[str, list[Case]] = {
     ],
     "GET /api/ops/reviews": [Case("/api/ops/reviews", (*OPS_API, 200))],
     "POST /api/ops/reviews/{kind}/{item_id}/approve": [
-        Case("/api/ops/reviews/need/{need_pending}/approve", (*OPS_API, 200))
+        Case(
+            "/api/ops/reviews/need/{need_pending}/approve",
+            (*OPS_API, 200),
+            json=lambda w: {"version": w.need_pending.version},
+        )
     ],
     "POST /api/ops/reviews/{kind}/{item_id}/return": [
         Case(
             "/api/ops/reviews/need/{need_pending}/return",
             (*OPS_API, 200),
-            json=lambda w: {"note": "请补充指标"},
+            json=lambda w: {"note": "请补充指标", "version": w.need_pending.version},
         )
     ],
     "POST /api/ops/reviews/{kind}/{item_id}/take-down": [

@@ -122,7 +122,7 @@ def test_markup_is_shown_as_text_everywhere(client: TestClient, world: World) ->
     assert made.status_code == 201
     need_id = made.json()["id"]
     world.sign_in(client, "operator")
-    client.post(f"/api/ops/reviews/need/{need_id}/approve")
+    client.post(f"/api/ops/reviews/need/{need_id}/approve", json={"version": made.json()["version"]})
     world.sign_in(client, "researcher")
     asked = client.post(
         "/api/pairings/interest",
