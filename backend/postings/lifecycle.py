@@ -12,6 +12,7 @@ from sqlalchemy import update as sa_update
 from sqlmodel import Session, col, select
 
 from backend.accounts.models import User
+from backend.accounts.verification import require_verified
 from backend.audit.service import record
 from backend.config import get_settings
 from backend.db import utcnow
@@ -139,6 +140,8 @@ def create(*, session: Session, model: type[P], data: BaseModel, user: User, pub
     kind = kind_of(item)
     if user.role not in (kind.owner_role, Role.operator):
         raise NotPermitted(f"当前账号不能发布{kind.label}")
+    if publish:
+        require_verified(user)  # a draft needs no verified email; submitting one does
     _set_status(item, _listed_status(user) if publish else PostingStatus.draft)
     session.add(item)
     session.flush()
@@ -156,6 +159,8 @@ def update(*, session: Session, item: P, base: type[BaseModel], changes: BaseMod
     patch = changes.model_dump(exclude_unset=True)
     merged = {name: getattr(item, name) for name in base.model_fields} | patch
     clean = validated(base, merged)
+    if item.status == PostingStatus.published and needs_review(user) and patch:
+        require_verified(user)  # the edit submits the listing again: refused before any write
     for name in patch:
         setattr(item, name, getattr(clean, name))
     item.updated_at = utcnow()
@@ -180,6 +185,7 @@ def publish(*, session: Session, item: P, user: User) -> P:
         return approve(session=session, item=item, operator=user)
     if current not in (PostingStatus.draft, PostingStatus.returned):
         raise Conflict(f"{kind_of(item).label}当前为“{current.label}”，不能再次发布")
+    require_verified(user)
     _set_status(item, _listed_status(user))
     session.add(item)
     session.flush()

@@ -8,7 +8,7 @@ from sqlmodel import Field, SQLModel
 
 from backend.db import utcnow
 from backend.postings.validators import check_budget, clean_keywords, clean_modes
-from backend.validation import clean_region, clean_text
+from backend.validation import clean_phone, clean_region, clean_text
 from backend.vocab import Confidentiality, PostingStatus, TechField, TransferMode
 
 
@@ -46,6 +46,7 @@ class NeedBase(SQLModel):
     _keywords = field_validator("keywords", mode="before")(clean_keywords)
     _modes = field_validator("modes", mode="before")(clean_modes)
     _region = field_validator("region")(clean_region)
+    _phone = field_validator("contact_phone")(clean_phone)
 
     @field_validator("budget_max")
     @classmethod

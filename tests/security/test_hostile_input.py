@@ -104,6 +104,7 @@ def test_over_long_account_field_is_422_and_stores_nothing(
         "organisation_name": "超长测试有限公司",
         "organisation_kind": "enterprise",
         "region": "湖北省",
+        "accept_terms": True,
     }
     body[field] = (
         ("a" * (limit + 1 - len("@example.cn")) + "@example.cn") if field == "email" else "长" * (limit + 1)
