@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     secret_key: str = PLACEHOLDER_SECRET
     host: str = "127.0.0.1"
     port: int = 8000
+    # The site's address as people reach it, for the links in emails (password reset, email
+    # verification). Never taken from a request's Host header, which the sender controls.
+    public_url: str = ""
     session_hours: int = 12
     secure_cookies: bool = False
     matching_enabled: bool = True
@@ -38,6 +41,11 @@ class Settings(BaseSettings):
         if self.environment == "production" and self.secret_key == PLACEHOLDER_SECRET:
             raise ValueError("KEMATCH_SECRET_KEY must be set to a real secret in production")
         return self
+
+    @property
+    def site_url(self) -> str:
+        """The base of absolute links: `public_url`, else the address `make run` serves on."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
 
 @lru_cache

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from backend.accounts import api as accounts_api
+from backend.accounts import legal_pages, recovery_api, recovery_pages
 from backend.accounts import pages as accounts_pages
 from backend.dashboard import api as dashboard_api
 from backend.dashboard import pages as dashboard_pages
@@ -54,7 +55,7 @@ def create_app() -> FastAPI:
         app.include_router(module.router, prefix="/api")
     for module in (dashboard_pages, notifications_pages):
         app.include_router(module.router)
-    for module in (accounts_api, needs_api, results_api, matching_api, transfer_api):
+    for module in (accounts_api, recovery_api, needs_api, results_api, matching_api, transfer_api):
         app.include_router(module.router, prefix="/api")
     app.include_router(ops_pairing_api.router, prefix="/api")
     app.include_router(ops_pairing_pages.router)
@@ -64,6 +65,8 @@ def create_app() -> FastAPI:
     app.include_router(review_api.router, prefix="/api")
     app.include_router(review_pages.router)
     for module in (home_pages, accounts_pages, needs_pages, results_pages, transfer_pages):
+        app.include_router(module.router)
+    for module in (recovery_pages, legal_pages):  # reset / verification links, 用户协议 and 隐私政策
         app.include_router(module.router)
 
     @app.get("/healthz", tags=["system"])

@@ -1,6 +1,6 @@
 """Every table, imported in one place so SQLModel.metadata is complete (Alembic, tests)."""
 
-from backend.accounts.models import Organisation, User, UserSession
+from backend.accounts.models import AccountToken, Organisation, User, UserSession
 from backend.audit.models import AuditEntry
 from backend.notifications.models import Notification
 from backend.pairings.models import Pairing, PairingEvent
@@ -9,6 +9,7 @@ from backend.postings.result_model import Result
 from backend.transfer.models import ImportJob
 
 __all__ = [
+    "AccountToken",
     "AuditEntry",
     "ImportJob",
     "Need",

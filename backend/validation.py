@@ -44,3 +44,29 @@ def clean_region(value: str) -> str:
     if value not in REGIONS:
         raise ValueError("请选择省级行政区，如“湖北省”")
     return value
+
+
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+# Area codes: 010 and 02x have three digits, every other (03xx–09xx) four; a local number has 7–8
+# digits and never starts with 0 or 1. An extension may follow after a hyphen.
+_LANDLINE = re.compile(r"(0(?:10|2\d)|0[3-9]\d{2})-?([2-9]\d{6,7})(?:-(\d{1,6}))?")
+PHONE_HELP = "请填写 11 位手机号（如 13871234567）或带区号的固定电话（如 027-87654321）"
+
+
+def clean_phone(value: Any) -> Any:
+    """A mainland mobile (13871234567) or a landline with its area code (027-87654321), in one
+    written form; empty (or a hidden contact's None) stays as it is: the field says if it is required."""
+    if not isinstance(value, str):
+        return value
+    text = unicodedata.normalize("NFKC", value).strip()
+    if not text:
+        return ""
+    compact = re.sub(r"[\s()（）]", "", text)
+    mobile = re.sub(r"^(?:\+?86)", "", compact).replace("-", "")
+    if _MOBILE.fullmatch(mobile):
+        return mobile
+    landline = _LANDLINE.fullmatch(compact)
+    if landline:
+        area, number, extension = landline.groups()
+        return f"{area}-{number}" + (f"-{extension}" if extension else "")
+    raise ValueError(PHONE_HELP)

@@ -15,6 +15,7 @@ from embeddings.fit import Filters, FitItem, assess, fit_points, passes
 from embeddings.index import VectorIndex
 from embeddings.lexical import LexicalIndex
 from embeddings.ranking import RankConfig, Ranker, calibrate, split_points
+from embeddings.storage import clean_temp_files
 from embeddings.terms import learn_vocabulary
 from embeddings.threads import single_threaded_search
 from embeddings.types import SIDES, Document, EncoderLike, FloatArray, Side, other_side
@@ -83,6 +84,8 @@ class MatchEngine:
         self.autosave = autosave and index_dir is not None
         self._write = threading.Lock()
         self._sides: dict[Side, _SideState] = {}
+        if index_dir is not None:
+            clean_temp_files(index_dir)  # what a kill -9 mid-save left; never read, never replaced
         for side in SIDES:
             if index_dir is not None:
                 vec = VectorIndex.load(

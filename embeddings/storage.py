@@ -5,9 +5,13 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 import os
+import re
+import secrets
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +25,15 @@ from embeddings.types import FloatArray, Side
 
 faiss: Any = _faiss  # the SWIG bindings are only partly typed
 IntArray = npt.NDArray[np.int64]
+log = logging.getLogger(__name__)
+
+# A temp file names its writer: `.{name}.tmp-{pid}-{run}-…`. `run` tells this process from an
+# earlier one with the same pid (a container's app is often pid 7 at every restart).
+_RUN = secrets.token_hex(4)
+_TEMP = re.compile(r"^\..+\.tmp-(?P<pid>\d+)-(?P<run>[0-9a-f]+)-")
+# mkstemp's names before the tag existed; a writer is never that slow, so an hour-old one is dead.
+_UNTAGGED = re.compile(r"^\.(need|result)\.(vectors\.npy|meta\.json|faiss|manifest\.json)\.[a-z0-9_]{8}$")
+UNTAGGED_AGE_S = 3600
 
 
 class RWLock:
@@ -53,7 +66,7 @@ class RWLock:
 
 def atomic_write(path: Path, data: bytes) -> None:
     """Write via a temp file in the same directory and os.replace."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.tmp-{os.getpid()}-{_RUN}-")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -63,6 +76,43 @@ def atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # someone else's process: alive
+        return True
+    return True
+
+
+def _orphaned(entry: Path) -> bool:
+    tagged = _TEMP.match(entry.name)
+    if tagged:
+        pid = int(tagged["pid"])
+        if pid == os.getpid():
+            return tagged["run"] != _RUN
+        return not _alive(pid)
+    if _UNTAGGED.match(entry.name):
+        return time.time() - entry.stat().st_mtime > UNTAGGED_AGE_S
+    return False
+
+
+def clean_temp_files(directory: Path) -> list[Path]:
+    """Remove the temp files of writers that died mid-write (kill -9); a live writer's are kept."""
+    removed: list[Path] = []
+    for entry in directory.iterdir() if directory.is_dir() else ():
+        try:
+            if entry.is_file() and _orphaned(entry):
+                entry.unlink()
+                removed.append(entry)
+        except FileNotFoundError:  # its writer finished (or another start cleaned it) meanwhile
+            continue
+    if removed:
+        log.warning("index %s: removed %d temp file(s) left by a killed writer", directory, len(removed))
+    return removed
 
 
 def sha(data: bytes) -> str:

@@ -41,12 +41,15 @@ def migrated_db() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _fresh_login_limiter() -> Iterator[None]:
-    """Failed logins are counted per process: each test starts with none."""
+    """Failed logins (and reset / verification emails) are counted per process: each test starts with none."""
     from backend.accounts.login_limit import login_limiter
+    from backend.accounts.throttle import resend_limiter, reset_limiter
 
-    login_limiter.reset()
+    for limiter in (login_limiter, reset_limiter, resend_limiter):
+        limiter.reset()
     yield
-    login_limiter.reset()
+    for limiter in (login_limiter, reset_limiter, resend_limiter):
+        limiter.reset()
 
 
 @pytest.fixture

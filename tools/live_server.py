@@ -123,6 +123,7 @@ def start_demo_server(*, keep: bool = False, timeout: float = 600) -> LiveServer
     server.timings["demo_load_s"] = time.monotonic() - started
     port = free_port()
     server.url = f"http://127.0.0.1:{port}"
+    env["KEMATCH_PUBLIC_URL"] = server.url  # the links in emails (outbox.jsonl) lead back here
     with log.open("ab") as out:
         server.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "backend.main:app", "--host", "127.0.0.1", "--port", str(port)],

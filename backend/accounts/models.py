@@ -55,6 +55,11 @@ class User(UserBase, table=True):
     last_login_at: datetime | None = None
     # When the user last opened their workspace: matches newer than this are "new".
     workspace_seen_at: datetime | None = None
+    # When the user opened the link sent to their email (None: not yet; postings stay drafts).
+    email_verified_at: datetime | None = None
+    # The 用户协议 / 隐私政策 version accepted at sign-up, and when (None: created by an operator).
+    terms_version: str | None = Field(default=None, max_length=20)
+    terms_accepted_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -63,6 +68,7 @@ class UserPublic(UserBase):
     id: int
     role: Role
     organisation_id: int
+    email_verified_at: datetime | None = None
 
 
 class UserSession(SQLModel, table=True):
@@ -77,3 +83,18 @@ class UserSession(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
     revoked_at: datetime | None = None
+
+
+class AccountToken(SQLModel, table=True):
+    """A link emailed to an account holder (password reset, email verification): single use,
+    expiring; like a session, only the token's digest is stored."""
+
+    __tablename__ = "account_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    purpose: str = Field(max_length=20)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None

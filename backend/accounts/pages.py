@@ -1,13 +1,19 @@
-"""HTML pages of accounts: log in, sign up, log out, change password, operator creates accounts."""
+"""HTML pages of accounts: log in, sign up, log out, change password, operator creates accounts.
+
+The reset and verification links are in `recovery_pages`, the terms in `legal_pages`."""
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlmodel import Session
 
 from backend.accounts import login_limit, service
+from backend.accounts.checks import Checks, all_at_once, password_change_problems, signup_problems
 from backend.accounts.deps import CsrfChecked, MaybeViewer, OperatorUser, SignedIn
 from backend.accounts.login_limit import client_address
+from backend.accounts.models import User
 from backend.accounts.schemas import Login, PasswordChange, SignUp
 from backend.accounts.session_cookie import SESSION_COOKIE, clear_session_cookie, set_session_cookie
 from backend.config import get_settings
@@ -34,6 +40,26 @@ class AuthPage:
     @property
     def labels(self) -> dict[str, str]:
         return self.form.labels
+
+
+_SECRET_FIELDS = ("password", "password_confirm", "current_password", "new_password", "new_password_confirm")
+
+
+def _shown(data: dict[str, Any]) -> dict[str, Any]:
+    """What a form shows again after an error: everything typed but the passwords."""
+    return {k: v for k, v in data.items() if k not in _SECRET_FIELDS}
+
+
+def _signup_checks(session: Session, created_by: User | None) -> Checks:
+    return lambda values, skip: signup_problems(
+        session=session, values=values, skip=skip, created_by=created_by
+    )
+
+
+def _checked_signup(session: Session, data: dict[str, Any], created_by: User | None) -> SignUp:
+    """The posted sign-up, every problem of it (fields, confirmation, consent, duplicates) at once."""
+    data.setdefault("password_confirm", "")  # the form always has the field: absent is "not retyped"
+    return all_at_once(SignUp, data, _signup_checks(session, created_by))
 
 
 def _safe_next(url: str | None) -> str:
@@ -94,17 +120,19 @@ def signup_form(request: Request, viewer: MaybeViewer, role: str = "enterprise")
 
 @router.post("/signup", response_model=None, dependencies=[CsrfChecked])
 def signup(request: Request, session: SessionDep, data: PostedForm) -> HTMLResponse | RedirectResponse:
-    shown = {k: v for k, v in data.items() if k != "password"}
-    page = AuthPage(title="注册账号", form=FormState(values=shown))
+    page = AuthPage(title="注册账号", form=FormState(values=_shown(data)))
     try:
         if data.get("role") not in ("enterprise", "researcher"):
             data["role"] = "invalid"
-        user = service.create_user(session=session, data=parse(SignUp, data))
+        user = service.create_user(session=session, data=_checked_signup(session, data, None))
     except InvalidInput as exc:
         page.form.fail(exc)
         return render(request, "accounts/signup.html", page, status_code=422)
     token, _ = service.start_session(session=session, user=user, hours=get_settings().session_hours)
-    response = redirect("/", f"注册成功，欢迎加入科创撮合，{user.name}")
+    welcome = (
+        f"注册成功，欢迎加入科创撮合，{user.name}。验证邮件已发送至 {user.email}，打开其中的链接即完成验证"
+    )
+    response = redirect("/", welcome)
     set_session_cookie(response, token, request)
     return response
 
@@ -119,8 +147,14 @@ def change_password(
     request: Request, session: SessionDep, viewer: SignedIn, data: PostedForm
 ) -> HTMLResponse | RedirectResponse:
     page = AuthPage(title="修改密码")
+    data.setdefault("new_password_confirm", "")
+    user = viewer.user
     try:
-        change = parse(PasswordChange, data)
+        change = all_at_once(
+            PasswordChange,
+            data,
+            lambda values, skip: password_change_problems(user=user, values=values, skip=skip),
+        )
         service.change_password(
             session=session, user=viewer.user, data=change, keep_session_id=viewer.login.id
         )
@@ -140,11 +174,11 @@ def new_user_form(request: Request, operator: OperatorUser) -> HTMLResponse:
 def create_user(
     request: Request, session: SessionDep, operator: OperatorUser, data: PostedForm
 ) -> HTMLResponse | RedirectResponse:
-    shown = {k: v for k, v in data.items() if k != "password"}
-    page = AuthPage(title="开通账号", roles=list(Role), form=FormState(values=shown))
+    page = AuthPage(title="开通账号", roles=list(Role), form=FormState(values=_shown(data)))
     try:
-        user = service.create_user(session=session, data=parse(SignUp, data), created_by=operator)
+        checked = _checked_signup(session, data, operator)
+        user = service.create_user(session=session, data=checked, created_by=operator)
     except InvalidInput as exc:
         page.form.fail(exc)
         return render(request, "accounts/new_user.html", page, status_code=422)
-    return redirect("/ops/users/new", f"已开通{user.role.label}账号 {user.email}")
+    return redirect("/ops/users/new", f"已开通{user.role.label}账号 {user.email}，验证邮件已发至该邮箱")

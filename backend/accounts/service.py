@@ -5,62 +5,45 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
+from backend.accounts import verification
+from backend.accounts.checks import (
+    EMAIL_TAKEN,
+    ORG_TAKEN,
+    password_change_problems,
+    problem,
+    refuse,
+    signup_problems,
+)
 from backend.accounts.models import Organisation, User, UserSession
 from backend.accounts.schemas import PasswordChange, SignUp
-from backend.accounts.security import (
-    hash_password,
-    new_token,
-    password_problem,
-    token_digest,
-    verify_password,
-)
+from backend.accounts.security import hash_password, new_token, token_digest, verify_password
+from backend.accounts.terms import TERMS_VERSION
 from backend.audit.service import record
 from backend.db import utcnow
-from backend.errors import Conflict, InvalidInput, NotAuthenticated, NotPermitted
+from backend.errors import Conflict, NotAuthenticated, NotPermitted
 from backend.errors.unique import violated
 from backend.validation import name_key
-from backend.vocab import OrgKind, Role
-
-_EMAIL_TAKEN = ("email", "邮箱", "该邮箱已注册")
-_ORG_TAKEN = ("organisation_name", "单位名称", "该单位已在平台注册，请联系平台运营为您开通账号")
-
-_ROLE_ORG_KINDS = {
-    Role.enterprise: {OrgKind.enterprise},
-    Role.researcher: {OrgKind.university, OrgKind.institute},
-    Role.operator: {OrgKind.platform},
-}
-
-
-def _field_error(field: str, label: str, message: str) -> InvalidInput:
-    return InvalidInput(f"{label}：{message}", detail=[{"field": field, "label": label, "message": message}])
+from backend.vocab import Role
 
 
 def create_user(*, session: Session, data: SignUp, created_by: User | None = None) -> User:
-    """Create a user and its organisation (or, for an operator, in an existing one)."""
-    if data.organisation_kind not in _ROLE_ORG_KINDS[data.role]:
-        raise _field_error("organisation_kind", "单位类型", "账号类型与单位类型不符")
+    """Create a user and its organisation (or, for an operator, in an existing one) and email
+    them a verification link; people signing themselves up accept the terms, recorded."""
     if data.role == Role.operator and (created_by is None or created_by.role != Role.operator):
         raise NotPermitted("运营账号只能由平台运营创建")
-    if problem := password_problem(data.password):
-        raise _field_error("password", "密码", problem)
-    if session.exec(select(User).where(func.lower(User.email) == data.email)).first():
-        raise _field_error(*_EMAIL_TAKEN)
+    problems = signup_problems(session=session, values=data.model_dump(), skip=set(), created_by=created_by)
+    if problems:
+        raise refuse(problems)
     org = session.exec(
         select(Organisation).where(Organisation.name_key == name_key(data.organisation_name))
     ).first()
-    if org is not None and created_by is None:
-        # Joining an existing organisation would let anyone edit its postings:
-        # only an operator may add people to an organisation already here.
-        raise _field_error(*_ORG_TAKEN)
-    if org is not None and org.kind != data.organisation_kind:
-        raise _field_error("organisation_kind", "单位类型", "与该单位已登记的类型不符")
     try:
-        user = _insert(session=session, data=data, org=org)
+        user = _insert(session=session, data=data, org=org, consented=created_by is None)
     except IntegrityError as exc:  # a sign-up in the same instant took the email or the name
         if violated(exc, "email"):
-            raise _field_error(*_EMAIL_TAKEN) from exc
+            raise refuse([problem(*EMAIL_TAKEN)]) from exc
         if violated(exc, "name_key"):
-            raise _field_error(*_ORG_TAKEN) from exc
+            raise refuse([problem(*ORG_TAKEN)]) from exc
         raise
     assert user.id is not None
     record(
@@ -71,10 +54,11 @@ def create_user(*, session: Session, data: SignUp, created_by: User | None = Non
         entity_id=user.id,
         summary=f"{data.role.label} {data.email}",
     )
+    verification.send_link(session=session, user=user)
     return user
 
 
-def _insert(*, session: Session, data: SignUp, org: Organisation | None) -> User:
+def _insert(*, session: Session, data: SignUp, org: Organisation | None, consented: bool) -> User:
     if org is None:
         org = Organisation(name=data.organisation_name, kind=data.organisation_kind, region=data.region)
         session.add(org)
@@ -87,6 +71,8 @@ def _insert(*, session: Session, data: SignUp, org: Organisation | None) -> User
         role=data.role,
         organisation_id=org.id,
         password_hash=hash_password(data.password),
+        terms_version=TERMS_VERSION if consented else None,
+        terms_accepted_at=utcnow() if consented else None,
     )
     session.add(user)
     session.flush()
@@ -141,27 +127,29 @@ def change_password(
     *, session: Session, user: User, data: PasswordChange, keep_session_id: int | None
 ) -> None:
     """Set a new password and revoke every other session of the user."""
-    if not verify_password(user.password_hash, data.current_password):
-        raise _field_error("current_password", "当前密码", "当前密码不正确")
-    if problem := password_problem(data.new_password):
-        raise _field_error("new_password", "新密码", problem)
-    if data.new_password == data.current_password:
-        raise _field_error("new_password", "新密码", "新密码不能与当前密码相同")
+    problems = password_change_problems(user=user, values=data.model_dump(), skip=set())
+    if problems:
+        raise refuse(problems)
     user.password_hash = hash_password(data.new_password)
     user.updated_at = utcnow()
     session.add(user)
-    others = session.exec(
+    revoke_sessions(session=session, user=user, keep_session_id=keep_session_id)
+    assert user.id is not None
+    record(session=session, actor=user, action="change_password", entity="user", entity_id=user.id)
+
+
+def revoke_sessions(*, session: Session, user: User, keep_session_id: int | None) -> None:
+    """End every live session of `user` but the one kept (None: all of them)."""
+    live = session.exec(
         select(UserSession).where(
             UserSession.user_id == user.id,
             col(UserSession.revoked_at).is_(None),
             UserSession.id != keep_session_id,
         )
     )
-    for row in others:
+    for row in live:
         row.revoked_at = utcnow()
         session.add(row)
-    assert user.id is not None
-    record(session=session, actor=user, action="change_password", entity="user", entity_id=user.id)
 
 
 def organisation_name(*, session: Session, organisation_id: int) -> str:

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from backend.accounts.deps import CsrfChecked, MaybeViewer, SignedIn
 from backend.accounts.models import Organisation, User
+from backend.accounts.verification import require_verified
 from backend.db import utcnow
 from backend.deps import SessionDep
 from backend.errors import Conflict, InvalidInput, NotPermitted
@@ -236,6 +237,8 @@ def update_need(
     publish = action == "publish" and need.status in (PostingStatus.draft, PostingStatus.returned)
     try:
         clean = parse(NeedCreate, data)
+        if publish:
+            require_verified(viewer.user)  # before the edit is written: a refusal keeps nothing
         changed = {k: v for k, v in clean.model_dump().items() if v != getattr(need, k)}
         if publish:
             # Publishing re-checks the validity date; checking it with the edit means a stale

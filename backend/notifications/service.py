@@ -7,12 +7,11 @@ from sqlalchemy import event, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, func, select
 
+from backend import outgoing_mail
 from backend.accounts.models import User
 from backend.db import utcnow
 from backend.notifications import mailer
 from backend.notifications.models import Notification
-
-_OUTGOING = "kematch_outgoing_mail"
 
 
 def notify(
@@ -28,7 +27,7 @@ def notify(
         note = Notification(user_id=user.id, kind=kind, title=title[:200], body=body[:2000], link=link[:300])
         session.add(note)
         created.append(note)
-        session.info.setdefault(_OUTGOING, []).append((user.email, title, f"{body}\n\n{link}".strip()))
+        outgoing_mail.queue(session, to=user.email, subject=title, body=f"{body}\n\n{link}".strip())
     session.flush()
     return created
 
@@ -66,10 +65,7 @@ def mark_read(*, session: Session, user: User, notification_id: int | None = Non
 
 @event.listens_for(OrmSession, "after_commit")
 def _send_after_commit(session: Any) -> None:
-    for to, subject, body in session.info.pop(_OUTGOING, []):
+    # Everything queued on the session (see backend.outgoing_mail), these notifications and the
+    # accounts' links alike; a rollback has already dropped the queue.
+    for to, subject, body in outgoing_mail.take(session):
         mailer.send(to=to, subject=f"【科创撮合】{subject}", body=body)
-
-
-@event.listens_for(OrmSession, "after_rollback")
-def _drop_after_rollback(session: Any) -> None:
-    session.info.pop(_OUTGOING, None)

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from backend.accounts.deps import OperatorUser
 from backend.deps import SessionDep
@@ -24,6 +24,7 @@ class QueueItem(BaseModel):
     organisation: str
     confidentiality: Confidentiality | None
     excerpt: str
+    version: int
     submitted_at: datetime
     waited: str
     overdue: bool
@@ -39,6 +40,16 @@ class ReviewNote(BaseModel):
     note: str = ""
 
 
+class ReviewedVersion(BaseModel):
+    """The version of the posting the operator read (`version` in the queue or the posting's JSON)."""
+
+    version: int = Field(ge=1, le=2**63 - 1)
+
+
+class ReturnDecision(ReviewedVersion):
+    note: str = ""
+
+
 class Reviewed(BaseModel):
     """A posting after a review decision."""
 
@@ -46,6 +57,7 @@ class Reviewed(BaseModel):
     id: int
     title: str
     status: PostingStatus
+    version: int
     review_note: str
     published_at: datetime | None
     reviewed_at: datetime | None
@@ -53,7 +65,7 @@ class Reviewed(BaseModel):
 
 
 def _reviewed(kind: str, item: Any) -> Reviewed:
-    fields = ("id", "title", "status", "review_note", "published_at", "reviewed_at", "closed_at")
+    fields = ("id", "title", "status", "version", "review_note", "published_at", "reviewed_at", "closed_at")
     return Reviewed.model_validate({"kind": kind} | {name: getattr(item, name) for name in fields})
 
 
@@ -70,26 +82,40 @@ def review_queue(
 
 
 def _decide(
-    session: SessionDep, operator: OperatorUser, kind: str, item_id: int, decision: Decision, note: str
+    session: SessionDep,
+    operator: OperatorUser,
+    kind: str,
+    item_id: int,
+    decision: Decision,
+    note: str,
+    version: int | None = None,
 ) -> Reviewed:
     item = reviews.decide(
-        session=session, kind=kind, item_id=item_id, operator=operator, decision=decision, note=note
+        session=session,
+        kind=kind,
+        item_id=item_id,
+        operator=operator,
+        decision=decision,
+        note=note,
+        version=version,
     )
     return _reviewed(kind, item)
 
 
 @router.post("/{kind}/{item_id}/approve")
-def approve(kind: str, item_id: int, session: SessionDep, operator: OperatorUser) -> Reviewed:
-    """Publish a posting waiting for review (409 if it no longer waits)."""
-    return _decide(session, operator, kind, item_id, Decision.approve, "")
+def approve(
+    kind: str, item_id: int, body: ReviewedVersion, session: SessionDep, operator: OperatorUser
+) -> Reviewed:
+    """Publish the version the operator read (409 if edited since, or if it no longer waits)."""
+    return _decide(session, operator, kind, item_id, Decision.approve, "", body.version)
 
 
 @router.post("/{kind}/{item_id}/return")
 def send_back(
-    kind: str, item_id: int, session: SessionDep, operator: OperatorUser, body: ReviewNote | None = None
+    kind: str, item_id: int, body: ReturnDecision, session: SessionDep, operator: OperatorUser
 ) -> Reviewed:
-    """Return a posting to its owner with a reason (422 without one, 409 if it no longer waits)."""
-    return _decide(session, operator, kind, item_id, Decision.send_back, body.note if body else "")
+    """Return the version read with a reason (422 without one; 409 if edited since or no longer waiting)."""
+    return _decide(session, operator, kind, item_id, Decision.send_back, body.note, body.version)
 
 
 @router.post("/{kind}/{item_id}/take-down")

@@ -10,7 +10,7 @@ from backend.accounts.deps import CsrfChecked, OperatorUser
 from backend.deps import SessionDep
 from backend.errors import Conflict, InvalidInput
 from backend.ops import reviews
-from backend.ops.reviews import Decision, DecisionRow, QueueRow
+from backend.ops.reviews import Decision, DecisionRow, QueueRow, StaleReview
 from backend.templating import redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -25,6 +25,7 @@ _DONE = {
 
 Note = Annotated[str, Form()]  # length is the service's check, so it reads as a flash message
 Next = Annotated[str, Form(alias="next")]
+Version = Annotated[str, Form()]  # the version the operator read; checked by the service
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class ReviewQueuePage:
     rows: list[QueueRow]
     counts: dict[str, int]
     decisions: list[DecisionRow]
+    notice: str | None = None  # why a decision was not taken (shown above the queue)
 
     @property
     def noun(self) -> str:
@@ -49,9 +51,7 @@ class ReviewQueuePage:
         return QUEUE_URL if self.tab == "all" else f"{QUEUE_URL}?kind={self.tab}"
 
 
-@router.get(QUEUE_URL, response_class=HTMLResponse)
-def review_queue(request: Request, session: SessionDep, operator: OperatorUser) -> HTMLResponse:
-    tab = request.query_params.get("kind", "all")
+def _queue_page(request: Request, session: SessionDep, tab: str, notice: str | None = None) -> HTMLResponse:
     if tab not in dict(TABS):
         tab = "all"
     page = ReviewQueuePage(
@@ -61,8 +61,14 @@ def review_queue(request: Request, session: SessionDep, operator: OperatorUser) 
         rows=reviews.queue(session=session, kind=None if tab == "all" else tab),
         counts=reviews.counts(session=session),
         decisions=reviews.recent_decisions(session=session),
+        notice=notice,
     )
-    return render(request, "ops/reviews.html", page)
+    return render(request, "ops/reviews.html", page, status_code=409 if notice else 200)
+
+
+@router.get(QUEUE_URL, response_class=HTMLResponse)
+def review_queue(request: Request, session: SessionDep, operator: OperatorUser) -> HTMLResponse:
+    return _queue_page(request, session, request.query_params.get("kind", "all"))
 
 
 def _back(kind: str, item_id: int, next_url: str) -> str:
@@ -72,42 +78,90 @@ def _back(kind: str, item_id: int, next_url: str) -> str:
     return f"/{kind}s/{item_id}"
 
 
+def _version(value: str) -> int | None:
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
+
+
 def _decide(
+    request: Request,
     session: SessionDep,
     operator: OperatorUser,
     kind: str,
     item_id: int,
     decision: Decision,
-    note: str,
-    next_url: str,
-) -> RedirectResponse:
+    *,
+    note: str = "",
+    next_url: str = "",
+    version: str = "",
+) -> HTMLResponse | RedirectResponse:
     item = reviews.get_posting(session=session, kind=kind, item_id=item_id)
     back = _back(kind, item_id, next_url)
     try:
         reviews.decide(
-            session=session, kind=kind, item_id=item_id, operator=operator, decision=decision, note=note
+            session=session,
+            kind=kind,
+            item_id=item_id,
+            operator=operator,
+            decision=decision,
+            note=note,
+            version=_version(version),
         )
+    except StaleReview as exc:  # 409 with the queue as it is now: the latest text, nothing decided
+        return _queue_page(request, session, kind, exc.message)
     except (Conflict, InvalidInput) as exc:
         return redirect(back, exc.message, "error")
     return redirect(back, _DONE[decision].format(title=item.title))
 
 
-@router.post("/ops/reviews/{kind}/{item_id:int}/approve", dependencies=[CsrfChecked])
+@router.post("/ops/reviews/{kind}/{item_id:int}/approve", response_model=None, dependencies=[CsrfChecked])
 def approve(
-    kind: str, item_id: int, session: SessionDep, operator: OperatorUser, next_url: Next = ""
-) -> RedirectResponse:
-    return _decide(session, operator, kind, item_id, Decision.approve, "", next_url)
+    request: Request,
+    kind: str,
+    item_id: int,
+    session: SessionDep,
+    operator: OperatorUser,
+    next_url: Next = "",
+    version: Version = "",
+) -> HTMLResponse | RedirectResponse:
+    return _decide(
+        request, session, operator, kind, item_id, Decision.approve, next_url=next_url, version=version
+    )
 
 
-@router.post("/ops/reviews/{kind}/{item_id:int}/return", dependencies=[CsrfChecked])
+@router.post("/ops/reviews/{kind}/{item_id:int}/return", response_model=None, dependencies=[CsrfChecked])
 def send_back(
-    kind: str, item_id: int, session: SessionDep, operator: OperatorUser, note: Note = "", next_url: Next = ""
-) -> RedirectResponse:
-    return _decide(session, operator, kind, item_id, Decision.send_back, note, next_url)
+    request: Request,
+    kind: str,
+    item_id: int,
+    session: SessionDep,
+    operator: OperatorUser,
+    note: Note = "",
+    next_url: Next = "",
+    version: Version = "",
+) -> HTMLResponse | RedirectResponse:
+    return _decide(
+        request,
+        session,
+        operator,
+        kind,
+        item_id,
+        Decision.send_back,
+        note=note,
+        next_url=next_url,
+        version=version,
+    )
 
 
-@router.post("/ops/reviews/{kind}/{item_id:int}/take-down", dependencies=[CsrfChecked])
+@router.post("/ops/reviews/{kind}/{item_id:int}/take-down", response_model=None, dependencies=[CsrfChecked])
 def take_down(
-    kind: str, item_id: int, session: SessionDep, operator: OperatorUser, note: Note = "", next_url: Next = ""
-) -> RedirectResponse:
-    return _decide(session, operator, kind, item_id, Decision.take_down, note, next_url)
+    request: Request,
+    kind: str,
+    item_id: int,
+    session: SessionDep,
+    operator: OperatorUser,
+    note: Note = "",
+    next_url: Next = "",
+) -> HTMLResponse | RedirectResponse:
+    return _decide(
+        request, session, operator, kind, item_id, Decision.take_down, note=note, next_url=next_url
+    )

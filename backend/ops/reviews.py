@@ -44,6 +44,10 @@ class Decision(LabelledEnum):
 SIDES = KINDS
 
 
+class StaleReview(Conflict):
+    """The posting was edited after the operator read it (or the decision named no version)."""
+
+
 @dataclass(frozen=True)
 class QueueRow:
     """One posting waiting for review."""
@@ -56,6 +60,7 @@ class QueueRow:
     organisation: str
     confidentiality: Confidentiality | None  # needs only
     excerpt: str
+    version: int  # what a decision taken from this row names
     submitted_at: datetime
     waited: str  # 等待 3 小时
     overdue: bool
@@ -158,6 +163,7 @@ def _pending(session: Session, name: str, now: datetime) -> list[QueueRow]:
                 organisation=org_name,
                 confidentiality=Confidentiality(item.confidentiality) if name == "need" else None,
                 excerpt=_excerpt(getattr(item, s.excerpt_column)),
+                version=item.version,
                 submitted_at=_aware(at),
                 waited=waited_label(at, now),
                 overdue=waited_hours >= OVERDUE_HOURS,
@@ -230,10 +236,32 @@ def get_posting(*, session: Session, kind: str, item_id: int) -> Posting:
     return lc.get_or_404(session=session, model=model, item_id=item_id)
 
 
+def check_version(*, item: Posting, kind: str, version: int | None) -> None:
+    """StaleReview unless the posting is still the version the operator read."""
+    label = side(kind).label
+    if version is None:
+        raise StaleReview(f"审核请求未注明您阅读的{label}版本，请阅读下面的最新内容后再审核")
+    if version != item.version:
+        raise StaleReview(
+            f"“{item.title}”在您阅读后已被发布方修改（您阅读的是第 {version} 版，现为第 {item.version} 版），"
+            "本次审核未生效，请阅读最新内容后重新审核"
+        )
+
+
 def decide(
-    *, session: Session, kind: str, item_id: int, operator: User, decision: Decision, note: str = ""
+    *,
+    session: Session,
+    kind: str,
+    item_id: int,
+    operator: User,
+    decision: Decision,
+    note: str = "",
+    version: int | None = None,
 ) -> Posting:
-    """Apply one review decision; Conflict if the posting is no longer in a state that allows it."""
+    """Apply one review decision; Conflict if the posting is no longer in a state that allows it.
+
+    Approving and returning name the `version` the operator read: StaleReview (409) if the owner
+    has edited since, so an edit made after the reading is never published unreviewed."""
     s = side(kind)
     lc.require_operator(operator)
     if len(note.strip()) > NOTE_MAX:
@@ -242,10 +270,12 @@ def decide(
             detail=[{"field": "note", "label": "原因", "message": f"不能超过 {NOTE_MAX} 字"}],
         )
     item = get_posting(session=session, kind=kind, item_id=item_id)
+    if decision in (Decision.approve, Decision.send_back) and item.status == PostingStatus.pending:
+        check_version(item=item, kind=kind, version=version)
     if decision == Decision.approve:
-        return lc.approve(session=session, item=item, operator=operator)
+        return lc.approve(session=session, item=item, operator=operator, version=version)
     if decision == Decision.send_back:
-        return lc.send_back(session=session, item=item, operator=operator, note=note)
+        return lc.send_back(session=session, item=item, operator=operator, note=note, version=version)
     if item.status != PostingStatus.published:
         current = PostingStatus(item.status).label
         raise Conflict(f"该{s.label}未在发布中（当前：{current}），不能下架")

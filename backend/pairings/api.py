@@ -10,7 +10,7 @@ from sqlmodel import Session
 from backend.accounts.deps import CurrentUser
 from backend.accounts.models import User
 from backend.deps import SessionDep
-from backend.pairings import interest
+from backend.pairings import interest, visibility
 from backend.pairings import service as pairings
 from backend.pairings.models import Pairing
 from backend.vocab import PairingStatus, Proposer
@@ -53,7 +53,7 @@ class PairingDetail(PairingOut):
 def _out(session: Session, pairing: Pairing, user: User) -> dict[str, Any]:
     data = pairing.model_dump(warnings=False)
     data["status_label"] = PairingStatus(pairing.status).label
-    data["explanation"] = interest.visible_explanation(session=session, pairing=pairing, user=user)
+    data["explanation"] = visibility.visible_explanation(session=session, pairing=pairing, user=user)
     return data
 
 

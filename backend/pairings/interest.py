@@ -1,11 +1,9 @@
 """A party's interest in a need/result pair, as pages and the API record it, with its notifications.
 
 `pairings.service.express_interest` owns the state machine; this adds what the web layer
-needs around it: visibility checks, the score snapshot, who is told, and what each viewer
-may read of a pairing whose need is 保密.
+needs around it: visibility checks, the score snapshot and who is told (what each viewer may
+read of a pairing whose need is 保密 is `pairings.visibility`'s).
 """
-
-from typing import Any
 
 from sqlmodel import Session, select
 
@@ -115,18 +113,3 @@ def _tell(*, session: Session, pairing: Pairing, need: Need, result: Result, sid
         )
         ops_title = f"对接待审核：{pair}" if confirmed else f"新的对接意向：{pair}"
         notify(session=session, users=[operator], kind="pairing_pending", title=ops_title, link=link)
-
-
-def need_hidden(*, session: Session, pairing: Pairing, user: User) -> bool:
-    """Whether `user` may not read the pairing's need (a 保密 need before approval)."""
-    need = session.get(Need, pairing.need_id)
-    return need is None or not needs.can_view(session=session, need=need, user=user)
-
-
-def visible_explanation(*, session: Session, pairing: Pairing, user: User) -> dict[str, Any]:
-    """The snapshot as `user` may read it: a hidden need's words and sentence are left out."""
-    data = dict(pairing.explanation or {})
-    if need_hidden(session=session, pairing=pairing, user=user):
-        for key in ("need_sentence", "shared_terms", "related_terms"):
-            data.pop(key, None)
-    return data

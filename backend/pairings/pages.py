@@ -14,7 +14,7 @@ from backend.deps import SessionDep
 from backend.errors import Conflict, InvalidInput, NotPermitted
 from backend.forms import PostedForm
 from backend.matching.snapshot import live_score
-from backend.pairings import interest
+from backend.pairings import interest, visibility
 from backend.pairings import service as pairings
 from backend.pairings.announce import announce_party_step
 from backend.pairings.models import Pairing
@@ -57,6 +57,7 @@ class PairingPage:
     title: str
     pairing: Pairing
     need: NeedPublic | None  # None: a 保密 need this viewer may not read yet
+    need_label: str  # the need as this viewer may name it (一项保密需求 while it is hidden)
     result: ResultPublic
     need_row: Need
     result_row: Result
@@ -153,16 +154,17 @@ def pairing_page(session: Session, pairing: Pairing, user: User) -> PairingPage:
     assert need_row is not None and result_row is not None
     status = S(pairing.status)
     disclosed = status in pairings.DISCLOSED
-    hidden = interest.need_hidden(session=session, pairing=pairing, user=user)
+    hidden = visibility.need_hidden(session=session, pairing=pairing, user=user)
     mine = pairings.side_of(session=session, pairing=pairing, user=user)
     page = PairingPage(
         title=f"对接详情：{posting_title(session=session, posting=need_row, viewer=user)} × {result_row.title}",
         pairing=pairing,
         need=None if hidden else needs.public_view(session=session, need=need_row, user=user),
+        need_label=posting_title(session=session, posting=need_row, viewer=user),
         result=results.public_view(session=session, result=result_row, user=user),
         need_row=need_row,
         result_row=result_row,
-        snapshot=interest.visible_explanation(session=session, pairing=pairing, user=user),
+        snapshot=visibility.visible_explanation(session=session, pairing=pairing, user=user),
         steps=_steps(session, pairing),
         events=_events(session, pairing, user, disclosed),
         disclosed=disclosed,

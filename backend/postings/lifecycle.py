@@ -12,6 +12,7 @@ from sqlalchemy import update as sa_update
 from sqlmodel import Session, col, select
 
 from backend.accounts.models import User
+from backend.accounts.verification import require_verified
 from backend.audit.service import record
 from backend.config import get_settings
 from backend.db import utcnow
@@ -95,13 +96,16 @@ def _listed_status(user: User) -> PostingStatus:
     return PostingStatus.pending if needs_review(user) else PostingStatus.published
 
 
-def _move(session: Session, item: Posting, expected: PostingStatus, to: PostingStatus) -> None:
-    """Change status only if it is still `expected` (compare-and-set): of two people deciding
-    the same posting at once, exactly one wins."""
+def _move(
+    session: Session, item: Posting, expected: PostingStatus, to: PostingStatus, version: int | None = None
+) -> None:
+    """Change status only if it is still `expected` (and the content still `version`), compare-and-set:
+    of two people deciding the same posting at once, or a decision and an edit, exactly one wins."""
     model = type(item)
-    done = session.execute(
-        sa_update(model).where(col(model.id) == item.id, col(model.status) == expected).values(status=to)
-    )
+    same = [col(model.id) == item.id, col(model.status) == expected]
+    if version is not None:
+        same.append(col(model.version) == version)
+    done = session.execute(sa_update(model).where(*same).values(status=to))
     if done.rowcount != 1:  # type: ignore[attr-defined]
         session.refresh(item)
         current = PostingStatus(item.status).label
@@ -136,6 +140,8 @@ def create(*, session: Session, model: type[P], data: BaseModel, user: User, pub
     kind = kind_of(item)
     if user.role not in (kind.owner_role, Role.operator):
         raise NotPermitted(f"当前账号不能发布{kind.label}")
+    if publish:
+        require_verified(user)  # a draft needs no verified email; submitting one does
     _set_status(item, _listed_status(user) if publish else PostingStatus.draft)
     session.add(item)
     session.flush()
@@ -153,9 +159,13 @@ def update(*, session: Session, item: P, base: type[BaseModel], changes: BaseMod
     patch = changes.model_dump(exclude_unset=True)
     merged = {name: getattr(item, name) for name in base.model_fields} | patch
     clean = validated(base, merged)
+    if item.status == PostingStatus.published and needs_review(user) and patch:
+        require_verified(user)  # the edit submits the listing again: refused before any write
     for name in patch:
         setattr(item, name, getattr(clean, name))
     item.updated_at = utcnow()
+    if patch:
+        item.version += 1
     resubmitted = item.status == PostingStatus.published and needs_review(user) and bool(patch)
     if resubmitted:
         _set_status(item, PostingStatus.pending)
@@ -175,6 +185,7 @@ def publish(*, session: Session, item: P, user: User) -> P:
         return approve(session=session, item=item, operator=user)
     if current not in (PostingStatus.draft, PostingStatus.returned):
         raise Conflict(f"{kind_of(item).label}当前为“{current.label}”，不能再次发布")
+    require_verified(user)
     _set_status(item, _listed_status(user))
     session.add(item)
     session.flush()
@@ -214,12 +225,12 @@ def _require_pending(item: Posting) -> None:
         raise Conflict(f"该{kind_of(item).label}不在待审核状态（当前：{current}）")
 
 
-def approve(*, session: Session, item: P, operator: User) -> P:
-    """An operator publishes a posting waiting for review."""
+def approve(*, session: Session, item: P, operator: User, version: int | None = None) -> P:
+    """An operator publishes a posting waiting for review (still at `version`, when one is named)."""
     require_operator(operator)
     _require_pending(item)
     _check_still_valid(item)
-    _move(session, item, PostingStatus.pending, PostingStatus.published)
+    _move(session, item, PostingStatus.pending, PostingStatus.published, version)
     _review(item, "")
     session.add(item)
     session.flush()
@@ -228,12 +239,12 @@ def approve(*, session: Session, item: P, operator: User) -> P:
     return item
 
 
-def send_back(*, session: Session, item: P, operator: User, note: str) -> P:
+def send_back(*, session: Session, item: P, operator: User, note: str, version: int | None = None) -> P:
     """An operator returns a posting to its owner with the reason the owner will see."""
     require_operator(operator)
     _require_pending(item)
     require_note(note)
-    _move(session, item, PostingStatus.pending, PostingStatus.returned)
+    _move(session, item, PostingStatus.pending, PostingStatus.returned, version)
     _review(item, note)
     session.add(item)
     session.flush()

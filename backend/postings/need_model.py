@@ -8,7 +8,7 @@ from sqlmodel import Field, SQLModel
 
 from backend.db import utcnow
 from backend.postings.validators import check_budget, clean_keywords, clean_modes
-from backend.validation import clean_region, clean_text
+from backend.validation import clean_phone, clean_region, clean_text
 from backend.vocab import Confidentiality, PostingStatus, TechField, TransferMode
 
 
@@ -46,6 +46,7 @@ class NeedBase(SQLModel):
     _keywords = field_validator("keywords", mode="before")(clean_keywords)
     _modes = field_validator("modes", mode="before")(clean_modes)
     _region = field_validator("region")(clean_region)
+    _phone = field_validator("contact_phone")(clean_phone)
 
     @field_validator("budget_max")
     @classmethod
@@ -92,6 +93,8 @@ class Need(NeedBase, table=True):
     # The operator's last review: why it was sent back or taken down (shown to the owner).
     review_note: str = Field(default="", max_length=500)
     reviewed_at: datetime | None = None
+    # Counts edits of the content; a review decision names the version the operator read.
+    version: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -108,5 +111,6 @@ class NeedPublic(NeedBase):
     review_note: str | None = None  # the operator's reason, for the owner and operators only
     status: PostingStatus
     published_at: datetime | None
+    version: int
     created_at: datetime
     updated_at: datetime

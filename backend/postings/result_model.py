@@ -8,7 +8,7 @@ from sqlmodel import Field, SQLModel
 
 from backend.db import utcnow
 from backend.postings.validators import check_budget, clean_keywords, clean_modes
-from backend.validation import clean_region, clean_text
+from backend.validation import clean_phone, clean_region, clean_text
 from backend.vocab import IpStatus, PostingStatus, ResultForm, TechField, TransferMode
 
 MAX_PATENTS = 10
@@ -48,6 +48,7 @@ class ResultBase(SQLModel):
     _keywords = field_validator("keywords", mode="before")(clean_keywords)
     _modes = field_validator("modes", mode="before")(clean_modes)
     _region = field_validator("region")(clean_region)
+    _phone = field_validator("contact_phone")(clean_phone)
 
     @field_validator("patent_numbers", mode="before")
     @classmethod
@@ -106,6 +107,8 @@ class Result(ResultBase, table=True):
     # The operator's last review: why it was sent back or taken down (shown to the owner).
     review_note: str = Field(default="", max_length=500)
     reviewed_at: datetime | None = None
+    # Counts edits of the content; a review decision names the version the operator read.
+    version: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -118,6 +121,7 @@ class ResultPublic(ResultBase):
     organisation_name: str | None = None
     status: PostingStatus
     published_at: datetime | None
+    version: int
     created_at: datetime
     updated_at: datetime
     contact_name: str | None = None  # type: ignore[assignment]

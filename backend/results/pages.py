@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from backend.accounts.deps import CsrfChecked, MaybeViewer, SignedIn
 from backend.accounts.models import Organisation, User
+from backend.accounts.verification import require_verified
 from backend.deps import SessionDep
 from backend.errors import Conflict, InvalidInput, NotPermitted
 from backend.forms import FormState, PostedForm, parse
@@ -233,6 +234,8 @@ def update_result(
     publish = action == "publish" and result.status in (PostingStatus.draft, PostingStatus.returned)
     try:
         clean = parse(ResultCreate, data)
+        if publish:
+            require_verified(viewer.user)  # before the edit is written: a refusal keeps nothing
         changed = {k: v for k, v in clean.model_dump().items() if v != getattr(result, k)}
         service.update(
             session=session, result=result, changes=ResultUpdate.model_validate(changed), user=viewer.user

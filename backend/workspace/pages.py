@@ -12,8 +12,8 @@ from backend.accounts.models import User
 from backend.db import utcnow
 from backend.deps import SessionDep
 from backend.engine import current as matching_engine
-from backend.pairings import interest
 from backend.pairings import service as pairings
+from backend.pairings import visibility
 from backend.pairings.models import Pairing
 from backend.pairings.state import PairState, asker_side
 from backend.postings.need_model import Need
@@ -97,7 +97,7 @@ def _postings(session: Session, user: User, since: datetime | None) -> list[Post
 
 def _pairing_row(session: Session, pairing: Pairing, user: User) -> PairingRow:
     need, result = session.get(Need, pairing.need_id), session.get(Result, pairing.result_id)
-    hidden = interest.need_hidden(session=session, pairing=pairing, user=user)
+    hidden = visibility.need_hidden(session=session, pairing=pairing, user=user)
     return PairingRow(
         id=pairing.id or 0,
         need_title="保密需求" if hidden or need is None else need.title,

@@ -19,7 +19,7 @@ from tests.factories import PASSWORD, login, make_org, make_user
 
 
 def _signup_form(**overrides: Any) -> dict[str, Any]:
-    return {
+    form = {
         "role": "enterprise",
         "name": "王芳",
         "email": "wangfang@example.cn",
@@ -28,7 +28,9 @@ def _signup_form(**overrides: Any) -> dict[str, Any]:
         "organisation_name": "武汉光谷新材料有限公司",
         "organisation_kind": "enterprise",
         "region": "湖北省",
+        "accept_terms": True,
     } | overrides
+    return {"password_confirm": form["password"]} | form
 
 
 def _researcher_form(**overrides: Any) -> dict[str, Any]:
@@ -410,7 +412,12 @@ def test_change_password_via_page(client: TestClient, session: Session) -> None:
 
     r = client.post(
         "/account/password",
-        data={"csrf_token": csrf, "current_password": PASSWORD, "new_password": "NewPass456"},
+        data={
+            "csrf_token": csrf,
+            "current_password": PASSWORD,
+            "new_password": "NewPass456",
+            "new_password_confirm": "NewPass456",
+        },
         follow_redirects=False,
     )
     assert r.status_code == 303

@@ -96,7 +96,8 @@ def test_every_kind_of_write_reaches_the_index(
     assert client.post(f"/api/results/{draft['id']}/publish").json()["status"] == "pending"
     assert draft["id"] not in _ranked_ids(client, s["need"].id)  # waiting for review: not matched yet
     login(client, s["operator"])
-    assert client.post(f"/api/ops/reviews/result/{draft['id']}/approve").status_code == 200
+    seen = {"version": client.get(f"/api/results/{draft['id']}").json()["version"]}
+    assert client.post(f"/api/ops/reviews/result/{draft['id']}/approve", json=seen).status_code == 200
     assert draft["id"] in _ranked_ids(client, s["need"].id)
     login(client, s["researcher"])
     # An edit that turns the text into another topic moves it down the ranking.
@@ -110,7 +111,8 @@ def test_every_kind_of_write_reaches_the_index(
     assert client.patch(f"/api/results/{draft['id']}", json=edited).json()["status"] == "pending"
     assert draft["id"] not in _ranked_ids(client, s["need"].id)
     login(client, s["operator"])
-    assert client.post(f"/api/ops/reviews/result/{draft['id']}/approve").status_code == 200
+    seen = {"version": client.get(f"/api/results/{draft['id']}").json()["version"]}
+    assert client.post(f"/api/ops/reviews/result/{draft['id']}/approve", json=seen).status_code == 200
     assert _ranked_ids(client, s["need"].id).index(draft["id"]) > 0
     # A rejected edit changes nothing in the index either.
     assert client.patch(f"/api/results/{draft['id']}", json={"title": ""}).status_code == 422

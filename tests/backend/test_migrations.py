@@ -26,6 +26,7 @@ EXPECTED_TABLES = {
     "audit_entry",
     "notification",
     "import_job",
+    "account_token",
 }
 
 

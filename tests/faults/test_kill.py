@@ -138,6 +138,7 @@ def test_index_sync_killed_mid_write(
         assert engine.count(side="result") == listed
         assert ranked_result_ids(client, s.need_id)[0] == s.solver_id
         assert _visible_files_parse(site.index_dir) == []
+        assert [p.name for p in site.index_dir.iterdir() if p.name.startswith(".")] == []  # temp cleaned
     # What the next start left on disk is whole and current: a third start encodes nothing.
     again = FakeEncoder()
     with server(again) as client:

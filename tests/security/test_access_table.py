@@ -12,11 +12,16 @@ API refusals must be JSON. 404 where existence itself is private (a secret need,
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import select
 
+from backend.accounts.models import AccountToken
+from backend.accounts.security import token_digest
+from backend.db import utcnow
 from backend.main import app
 from backend.transfer import exporter
 from tests.factories import PASSWORD, need_data, result_data
@@ -73,6 +78,8 @@ def _signup(role: str = "enterprise") -> dict[str, Any]:
         "organisation_name": "新注册单位有限公司",
         "organisation_kind": "enterprise" if role == "enterprise" else "platform",
         "region": "湖北省",
+        "password_confirm": "Newpass123!",
+        "accept_terms": True,
     }
 
 
@@ -81,7 +88,31 @@ def _import_files(w: World) -> dict[str, Any]:
     return {"file": ("needs.csv", io.BytesIO(csv), "text/csv")}
 
 
-PW_CHANGE = {"current_password": PASSWORD, "new_password": "Another-Pass9"}
+PW_CHANGE = {
+    "current_password": PASSWORD,
+    "new_password": "Another-Pass9",
+    "new_password_confirm": "Another-Pass9",
+}
+RESET_TOKEN = "access-table-reset-link"  # made live for each request by _live_reset_link
+DEAD_LINK = "not-a-live-link"
+
+
+def _live_reset_link(w: World) -> dict[str, Any]:
+    """Make RESET_TOKEN a live reset link of enterprise2's; the form that sets a new password."""
+    digest = token_digest(RESET_TOKEN)
+    row = w.session.exec(select(AccountToken).where(AccountToken.token_hash == digest)).first()
+    if row is None:
+        row = AccountToken(
+            user_id=w.users["enterprise2"].id or 0,
+            purpose="password_reset",
+            token_hash=digest,
+            expires_at=utcnow(),
+        )
+    row.used_at, row.expires_at = None, utcnow() + timedelta(hours=1)
+    w.session.add(row)
+    w.session.commit()
+    return {"new_password": "Reset-pass9", "new_password_confirm": "Reset-pass9"}
+
 
 ACCESS: dict[str, list[Case]] = {
     # --- system
@@ -112,6 +143,36 @@ ACCESS: dict[str, list[Case]] = {
     "POST /account/password": [
         Case("/account/password", (LOGIN, 303, 303, 303, 303, 303), form=lambda w: PW_CHANGE)
     ],
+    "GET /password/forgot": [Case("/password/forgot", everyone(200))],
+    "POST /password/forgot": [
+        Case("/password/forgot", everyone(200), form=lambda w: {"email": w.users["enterprise"].email})
+    ],
+    "GET /password/reset/{token}": [Case(f"/password/reset/{DEAD_LINK}", everyone(410))],
+    "POST /password/reset/{token}": [
+        Case(f"/password/reset/{RESET_TOKEN}", everyone(303), form=_live_reset_link),
+        Case(f"/password/reset/{DEAD_LINK}", everyone(410), form=lambda w: {"new_password": "Reset-pass9"}),
+    ],
+    "GET /account/verify": [Case("/account/verify", (LOGIN, 200, 200, 200, 200, 200))],
+    "POST /account/verify/resend": [
+        Case("/account/verify/resend", (LOGIN, 303, 303, 303, 303, 303), form=lambda w: {})
+    ],
+    "GET /account/verify/{token}": [Case(f"/account/verify/{DEAD_LINK}", everyone(410))],
+    "GET /terms": [Case("/terms", everyone(200))],
+    "GET /privacy": [Case("/privacy", everyone(200))],
+    "POST /api/auth/password/forgot": [
+        Case(
+            "/api/auth/password/forgot", everyone(202), json=lambda w: {"email": w.users["researcher"].email}
+        )
+    ],
+    "POST /api/auth/password/reset": [
+        Case(
+            "/api/auth/password/reset",
+            everyone(410),
+            json=lambda w: {"token": DEAD_LINK, "new_password": "Reset-pass9"},
+        )
+    ],
+    "POST /api/auth/verify": [Case("/api/auth/verify", everyone(410), json=lambda w: {"token": DEAD_LINK})],
+    "POST /api/auth/verify/resend": [Case("/api/auth/verify/resend", (401, 409, 409, 409, 409, 409))],
     "GET /ops/users/new": [Case("/ops/users/new", (*OPS_PAGE, 200))],
     "POST /ops/users/new": [Case("/ops/users/new", (*OPS_PAGE, 303), form=lambda w: _signup("operator"))],
     "POST /api/auth/signup": [Case("/api/auth/signup", everyone(201), json=lambda w: _signup())],
@@ -285,11 +346,17 @@ ACCESS: dict[str, list[Case]] = {
     # --- operators: posting review
     "GET /ops/reviews": [Case("/ops/reviews", (*OPS_PAGE, 200))],
     "POST /ops/reviews/{kind}/{item_id:int}/approve": [
-        Case("/ops/reviews/need/{need_pending}/approve", (*OPS_PAGE, 303), form=lambda w: {})
+        Case(
+            "/ops/reviews/need/{need_pending}/approve",
+            (*OPS_PAGE, 303),
+            form=lambda w: {"version": w.need_pending.version},
+        )
     ],
     "POST /ops/reviews/{kind}/{item_id:int}/return": [
         Case(
-            "/ops/reviews/need/{need_pending}/return", (*OPS_PAGE, 303), form=lambda w: {"note": "请补充指标"}
+            "/ops/reviews/need/{need_pending}/return",
+            (*OPS_PAGE, 303),
+            form=lambda w: {"note": "请补充指标", "version": w.need_pending.version},
         )
     ],
     "POST /ops/reviews/{kind}/{item_id:int}/take-down": [
@@ -297,13 +364,17 @@ ACCESS: dict[str, list[Case]] = {
     ],
     "GET /api/ops/reviews": [Case("/api/ops/reviews", (*OPS_API, 200))],
     "POST /api/ops/reviews/{kind}/{item_id}/approve": [
-        Case("/api/ops/reviews/need/{need_pending}/approve", (*OPS_API, 200))
+        Case(
+            "/api/ops/reviews/need/{need_pending}/approve",
+            (*OPS_API, 200),
+            json=lambda w: {"version": w.need_pending.version},
+        )
     ],
     "POST /api/ops/reviews/{kind}/{item_id}/return": [
         Case(
             "/api/ops/reviews/need/{need_pending}/return",
             (*OPS_API, 200),
-            json=lambda w: {"note": "请补充指标"},
+            json=lambda w: {"note": "请补充指标", "version": w.need_pending.version},
         )
     ],
     "POST /api/ops/reviews/{kind}/{item_id}/take-down": [

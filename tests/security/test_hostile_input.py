@@ -104,6 +104,7 @@ def test_over_long_account_field_is_422_and_stores_nothing(
         "organisation_name": "超长测试有限公司",
         "organisation_kind": "enterprise",
         "region": "湖北省",
+        "accept_terms": True,
     }
     body[field] = (
         ("a" * (limit + 1 - len("@example.cn")) + "@example.cn") if field == "email" else "长" * (limit + 1)
@@ -122,7 +123,7 @@ def test_markup_is_shown_as_text_everywhere(client: TestClient, world: World) ->
     assert made.status_code == 201
     need_id = made.json()["id"]
     world.sign_in(client, "operator")
-    client.post(f"/api/ops/reviews/need/{need_id}/approve")
+    client.post(f"/api/ops/reviews/need/{need_id}/approve", json={"version": made.json()["version"]})
     world.sign_in(client, "researcher")
     asked = client.post(
         "/api/pairings/interest",

@@ -21,6 +21,7 @@ def _signup(client: TestClient, email: str, org: str) -> int:
         "organisation_name": org,
         "organisation_kind": "enterprise",
         "region": "湖北省",
+        "accept_terms": True,
     }
     return client.post("/api/auth/signup", json=body).status_code
 

@@ -87,6 +87,7 @@ def _signup(email: str, org: str) -> dict[str, Any]:
         "organisation_name": org,
         "organisation_kind": "enterprise",
         "region": "湖北省",
+        "accept_terms": True,
     }
 
 

@@ -243,6 +243,7 @@ def _signup(**overrides: Any) -> dict[str, Any]:
         "organisation_name": "哈希校验有限公司",
         "organisation_kind": "enterprise",
         "region": "湖北省",
+        "accept_terms": True,
     } | overrides
 
 

@@ -27,6 +27,7 @@ def _signup(**overrides: object) -> SignUp:
         "organisation_name": "武汉光谷新材料有限公司",
         "organisation_kind": "enterprise",
         "region": "湖北省",
+        "accept_terms": True,
     } | overrides
     return SignUp.model_validate(fields)
 

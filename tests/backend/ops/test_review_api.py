@@ -38,20 +38,22 @@ def test_api_queue_and_decisions(client: TestClient, session: Session) -> None:
         newer.id
     ]
 
-    r = client.post(f"/api/ops/reviews/need/{older.id}/return", json={})
+    seen = {i["id"]: {"version": i["version"]} for i in body["items"]}
+    r = client.post(f"/api/ops/reviews/need/{older.id}/return", json=seen[older.id])
     assert r.status_code == 422 and r.json()["detail"][0]["field"] == "note"
     assert client.post(f"/api/ops/reviews/need/{older.id}/return").status_code == 422
     assert status_of(session, Need, older.id) == PostingStatus.pending
-    r = client.post(f"/api/ops/reviews/need/{older.id}/return", json={"note": "请补充预算"})
+    r = client.post(f"/api/ops/reviews/need/{older.id}/return", json=seen[older.id] | {"note": "请补充预算"})
     assert r.status_code == 200, r.text
     assert (r.json()["status"], r.json()["review_note"]) == ("returned", "请补充预算")
-    assert client.post(f"/api/ops/reviews/need/{older.id}/approve").status_code == 409
+    assert client.post(f"/api/ops/reviews/need/{older.id}/approve", json=seen[older.id]).status_code == 409
 
-    r = client.post(f"/api/ops/reviews/result/{newer.id}/approve")
+    r = client.post(f"/api/ops/reviews/result/{newer.id}/approve", json=seen[newer.id])
     assert r.status_code == 200 and r.json()["status"] == "published" and r.json()["published_at"]
-    again = client.post(f"/api/ops/reviews/result/{newer.id}/approve")
+    again = client.post(f"/api/ops/reviews/result/{newer.id}/approve", json=seen[newer.id])
     assert again.status_code == 409 and "不在待审核状态" in again.json()["error"]
-    assert client.post(f"/api/ops/reviews/result/{newer.id}/return", json={"note": "x"}).status_code == 409
+    back = seen[newer.id] | {"note": "x"}
+    assert client.post(f"/api/ops/reviews/result/{newer.id}/return", json=back).status_code == 409
 
     assert client.post(f"/api/ops/reviews/need/{older.id}/take-down", json={"note": "x"}).status_code == 409
     r = client.post(f"/api/ops/reviews/result/{newer.id}/take-down", json={"note": ""})
@@ -61,15 +63,15 @@ def test_api_queue_and_decisions(client: TestClient, session: Session) -> None:
     assert r.status_code == 200 and r.json()["status"] == "closed" and r.json()["review_note"] == "重复发布"
     assert client.get("/api/ops/reviews").json()["counts"]["all"] == 0
 
-    assert client.post("/api/ops/reviews/need/999999/approve").status_code == 404
-    assert client.post(f"/api/ops/reviews/pairing/{older.id}/approve").status_code == 404
+    assert client.post("/api/ops/reviews/need/999999/approve", json={"version": 1}).status_code == 404
+    assert client.post(f"/api/ops/reviews/pairing/{older.id}/approve", json={"version": 1}).status_code == 404
 
 
 def test_api_note_too_long_is_refused(client: TestClient, session: Session) -> None:
     need = pending_need(session)
     session.commit()
     login(client, make_user(session, Role.operator))
-    r = client.post(f"/api/ops/reviews/need/{need.id}/return", json={"note": "长" * 501})
+    r = client.post(f"/api/ops/reviews/need/{need.id}/return", json={"note": "长" * 501, "version": 1})
     assert r.status_code == 422 and "500" in r.json()["error"]
     assert status_of(session, Need, need.id) == PostingStatus.pending
 
@@ -79,8 +81,8 @@ def test_api_refuses_non_operators(client: TestClient, session: Session) -> None
     published = make_result(session, make_user(session, Role.researcher))
     session.commit()
     calls = [
-        (f"/api/ops/reviews/need/{need.id}/approve", None),
-        (f"/api/ops/reviews/need/{need.id}/return", {"note": "不行"}),
+        (f"/api/ops/reviews/need/{need.id}/approve", {"version": need.version}),
+        (f"/api/ops/reviews/need/{need.id}/return", {"note": "不行", "version": need.version}),
         (f"/api/ops/reviews/result/{published.id}/take-down", {"note": "不行"}),
     ]
     for url, body in calls:

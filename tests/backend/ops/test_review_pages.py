@@ -43,7 +43,7 @@ class TestDecisions:
 
         r = client.post(
             f"/ops/reviews/need/{need.id}/approve",
-            data={"csrf_token": csrf(client), "next": QUEUE},
+            data={"csrf_token": csrf(client), "next": QUEUE, "version": need.version},
             follow_redirects=False,
         )
         assert r.status_code == 303 and r.headers["location"] == QUEUE
@@ -87,7 +87,11 @@ class TestDecisions:
 
         r = client.post(
             f"/ops/reviews/need/{need.id}/return",
-            data={"csrf_token": csrf(client), "note": "技术指标不明确，请补充染菌率目标"},
+            data={
+                "csrf_token": csrf(client),
+                "note": "技术指标不明确，请补充染菌率目标",
+                "version": need.version,
+            },
             follow_redirects=False,
         )
         assert r.status_code == 303 and r.headers["location"] == f"/needs/{need.id}"
@@ -120,9 +124,8 @@ class TestDecisions:
         before = last_notification_id(session)
         login(client, make_user(session, Role.operator))
         for note in ({}, {"note": "   "}):
-            r = client.post(
-                f"/ops/reviews/need/{need.id}/return", data={"csrf_token": csrf(client), "next": QUEUE} | note
-            )
+            form = {"csrf_token": csrf(client), "next": QUEUE, "version": need.version} | note
+            r = client.post(f"/ops/reviews/need/{need.id}/return", data=form)
             assert r.status_code == 200 and r.url.path == QUEUE
             assert "请填写原因" in flash(r, "error")
         assert status_of(session, Need, need.id) == PostingStatus.pending
@@ -173,16 +176,13 @@ class TestDecisions:
         session.commit()
         login(client, make_user(session, Role.operator))
         token = csrf(client)
-        first = client.post(f"/ops/reviews/result/{result.id}/approve", data={"csrf_token": token})
+        seen = {"csrf_token": token, "version": result.version}
+        first = client.post(f"/ops/reviews/result/{result.id}/approve", data=seen)
         assert first.status_code == 200 and "已通过审核" in flash(first, "success")
-        again = client.post(
-            f"/ops/reviews/result/{result.id}/approve", data={"csrf_token": token, "next": QUEUE}
-        )
+        again = client.post(f"/ops/reviews/result/{result.id}/approve", data=seen | {"next": QUEUE})
         assert again.status_code == 200 and again.url.path == QUEUE
         assert "不在待审核状态" in flash(again, "error")
-        sent_back = client.post(
-            f"/ops/reviews/result/{result.id}/return", data={"csrf_token": token, "note": "晚了"}
-        )
+        sent_back = client.post(f"/ops/reviews/result/{result.id}/return", data=seen | {"note": "晚了"})
         assert "不在待审核状态" in flash(sent_back, "error")
         actions = [e.action for e in history(session=session, entity="result", entity_id=result.id or 0)]
         assert actions == ["create", "submit", "approve"]
@@ -194,7 +194,9 @@ class TestDecisions:
         session.add(need)
         session.commit()
         login(client, make_user(session, Role.operator))
-        r = client.post(f"/ops/reviews/need/{need.id}/approve", data={"csrf_token": csrf(client)})
+        r = client.post(
+            f"/ops/reviews/need/{need.id}/approve", data={"csrf_token": csrf(client), "version": need.version}
+        )
         assert "有效期" in flash(r, "error")
         assert status_of(session, Need, need.id) == PostingStatus.pending
 
@@ -249,7 +251,11 @@ class TestForms:
         login(client, make_user(session, Role.operator))
         r = client.post(
             f"/ops/reviews/need/{need.id}/approve",
-            data={"csrf_token": csrf(client), "next": "https://evil.example/ops/reviews"},
+            data={
+                "csrf_token": csrf(client),
+                "next": "https://evil.example/ops/reviews",
+                "version": need.version,
+            },
             follow_redirects=False,
         )
         assert r.headers["location"] == f"/needs/{need.id}"
