@@ -9,7 +9,7 @@ import re
 from markupsafe import Markup
 
 from backend.highlight import highlight
-from embeddings.terms import shared_terms, terms
+from embeddings.terms import query_terms, shared_terms, terms
 
 EXCERPT_CHARS = 72
 LEAD_CHARS = 12  # context kept before the first marked word when the excerpt starts mid-text
@@ -21,7 +21,7 @@ def excerpt(text: str | None, query: str | None = None, *, width: int = EXCERPT_
     words: list[str] = []
     if query and query.strip():
         in_text = set(terms(text))
-        words = shared_terms(query, text) + [t for t in terms(query) if t in in_text]
+        words = shared_terms(query, text) + [t for t in query_terms(query) if t in in_text]
     low = text.lower()
     found = sorted(
         ((m.start(), m.end()) for w in set(words) for m in re.finditer(re.escape(w.lower()), low)),

@@ -109,6 +109,20 @@ def terms(text: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=4_096)
+def query_terms(text: str) -> tuple[str, ...]:
+    """A typed query's terms, and the content words inside its compounds (废水处理: 废水 too), so
+    a short query meets texts that write the compound's parts as separate words."""
+    found: list[str] = []
+    for term in terms(text):
+        found.append(term)
+        if _CJK_WORD.fullmatch(term) and len(term) > 2:
+            with _LOCK:
+                parts = _TOKENIZER.lcut_for_search(term, HMM=False)
+            found.extend(p for p in parts if p != term and is_content(p))
+    return tuple(dict.fromkeys(found))
+
+
+@lru_cache(maxsize=4_096)
 def _term_set(text: str) -> frozenset[str]:
     return frozenset(terms(text)) | frozenset(_phrases(tokens(text)))
 

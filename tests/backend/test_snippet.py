@@ -24,3 +24,9 @@ def test_starts_near_the_first_match_when_it_lies_beyond_the_excerpt() -> None:
 def test_text_is_escaped() -> None:
     html = str(excerpt("<script>alert(1)</script> 窑炉节能", "窑炉"))
     assert "<script>" not in html and "&lt;script&gt;" in html and ">窑炉</mark>" in html
+
+
+def test_a_compound_query_marks_its_parts_written_as_separate_words() -> None:
+    # 废水处理 is one word to the segmenter; a posting writes 有机废水 … 处理 apart.
+    html = str(excerpt("高浓度含氮有机废水厌氧-短程硝化/厌氧氨氧化协同处理技术", "废水处理"))
+    assert ">废水</mark>" in html and html.count("<mark") == 1  # 处理 is too common to be a reason
