@@ -131,7 +131,7 @@ def test_operator_form_confirms_the_password_too(client: TestClient, session: Se
     soup = BeautifulSoup(client.get("/ops/users/new").text, "html.parser")
     csrf = soup.select_one("input[name=csrf_token]")["value"]  # type: ignore[index]
     assert soup.select_one("#f-password_confirm") is not None
-    assert soup.select_one("input[name=accept_terms]") is None  # the person accepts when they first sign in
+    assert soup.select_one("input[name=accept_terms]") is None  # an operator cannot consent for someone else
     form = _form(
         role="operator", organisation_kind="platform", organisation_name="运营中心", password_confirm="x"
     )

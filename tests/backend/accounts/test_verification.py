@@ -211,4 +211,4 @@ def test_operator_created_accounts_get_a_link_too(
     assert client.post("/api/auth/users", json=body).status_code == 201
     assert mailbox.link("colleague@example.cn", "/account/verify")
     made = _user(session, "colleague@example.cn")
-    assert made.email_verified_at is None and made.terms_version is None  # the person has not accepted yet
+    assert made.email_verified_at is None and made.terms_version is None  # no consent was given by the person
