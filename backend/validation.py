@@ -47,9 +47,9 @@ def clean_region(value: str) -> str:
 
 
 _MOBILE = re.compile(r"1[3-9]\d{9}")
-# Area codes: 010 and 02x have three digits, every other (03xx–09xx) four; a local number has 7–8
-# digits and never starts with 0 or 1. An extension may follow after a hyphen.
-_LANDLINE = re.compile(r"(0(?:10|2\d)|0[3-9]\d{2})-?([2-9]\d{6,7})(?:-(\d{1,6}))?")
+# Area codes: 010 and 02x have three digits, every other (03xx–09xx) four, so the split is never
+# ambiguous; a local number has 7–8 digits and does not start with 0. An extension may follow.
+_LANDLINE = re.compile(r"(0(?:10|2\d)|0[3-9]\d{2})-?([1-9]\d{6,7})(?:-(\d{1,6}))?")
 PHONE_HELP = "请填写 11 位手机号（如 13871234567）或带区号的固定电话（如 027-87654321）"
 
 

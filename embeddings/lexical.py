@@ -7,11 +7,15 @@ import re
 import threading
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
+
+from embeddings.lexical_build import count_terms, idf_of, rows_matrix, weigh, with_columns
 
 # Latin/number terms stay whole: GLP-1, CAR-T, PM2.5, 5G, Ti-6Al-4V.
 LATIN = re.compile(r"[a-z0-9]+(?:[-.+/_][a-z0-9]+)*")
@@ -65,40 +69,47 @@ class LexicalScores:
 
 
 class LexicalIndex:
-    """Sublinear TF-IDF cosine over a CSC matrix, with a small delta for live updates."""
+    """Sublinear TF-IDF cosine over a CSC matrix, with a small delta for live updates.
+
+    Held: the matrix (int32 row numbers and float32 weights, 8 bytes a (document, term) pair),
+    the vocabulary, int32 document frequencies and one id -> row map. A row's terms are not kept a
+    second time per document: a dropped row's columns are found in the matrix itself.
+    """
 
     def __init__(self, *, compact_every: int = 2000) -> None:
         """Create an empty index; deltas are folded into the matrix every `compact_every` writes."""
         self._vocab: dict[str, int] = {}
-        self._df: Counter[int] = Counter()
-        self._rows: dict[int, tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]] = {}
+        self._df: npt.NDArray[np.int32] = np.zeros(0, dtype=np.int32)
         self._matrix: sp.csc_matrix = sp.csc_matrix((0, 0), dtype=np.float32)
         self._row_ids: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
         self._alive: npt.NDArray[np.bool_] = np.zeros(0, dtype=bool)
-        self._delta: set[int] = set()
+        # live id -> matrix row; replaced on writes, never changed in place (LexicalScores share it)
+        self._slot: dict[int, int] = {}
+        self._delta: dict[int, tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]] = {}
         self._compact_every = compact_every
         self._lock = threading.RLock()
-        self._version = 0
-        self._pos_cache: tuple[int, dict[int, int]] | None = None
 
     def __len__(self) -> int:
         """Number of indexed documents."""
-        return len(self._rows)
+        return len(self._slot) + len(self._delta)
 
     def __contains__(self, doc_id: object) -> bool:
         """Whether a document id is indexed."""
-        return doc_id in self._rows
+        return doc_id in self._slot or doc_id in self._delta
 
     @property
     def doc_count(self) -> int:
         """Documents indexed (changes whenever idf may have)."""
-        return len(self._rows)
+        return len(self)
+
+    def _df_of(self, col: int) -> int:
+        return int(self._df[col]) if col < len(self._df) else 0
 
     def idf(self, term: str) -> float:
         """Smoothed idf of a token (high for unseen tokens)."""
         col = self._vocab.get(term)
-        df = self._df[col] if col is not None else 0
-        return math.log((1 + len(self._rows)) / (1 + df)) + 1.0
+        df = self._df_of(col) if col is not None else 0
+        return math.log((1 + len(self)) / (1 + df)) + 1.0
 
     def _weights(self, tokens: list[str], *, grow: bool) -> dict[int, float]:
         counts: Counter[int] = Counter()
@@ -113,66 +124,95 @@ class LexicalIndex:
     def _vector(
         self, tf: dict[int, float], *, max_df: float = 1.0
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
-        n = len(self._rows)
+        n = len(self)
         limit = max(max_df * n, 100.0)  # never prune on small corpora
-        cols = [c for c in tf if max_df >= 1.0 or self._df[c] <= limit]
-        w = np.array([tf[c] * (math.log((1 + n) / (1 + self._df[c])) + 1.0) for c in cols])
+        cols = [c for c in tf if max_df >= 1.0 or self._df_of(c) <= limit]
+        w = np.array([tf[c] * (math.log((1 + n) / (1 + self._df_of(c))) + 1.0) for c in cols])
         norm = float(np.linalg.norm(w)) or 1.0
         return np.array(cols, dtype=np.int64), (w / norm).astype(np.float32)
 
-    def add_many(self, items: list[tuple[int, str]]) -> None:
-        """Index (id, text) pairs (replacing earlier versions) and rebuild the matrix."""
+    def _count_df(self, cols: npt.NDArray[np.integer[Any]], sign: int) -> None:
+        """Add (or with sign -1 take away) one document per listed column occurrence."""
+        if len(self._df) < len(self._vocab):
+            grow = np.zeros(len(self._vocab) - len(self._df), dtype=np.int32)
+            self._df = np.concatenate([self._df, grow])
+        if len(cols):
+            self._df += (sign * np.bincount(cols, minlength=len(self._df))).astype(np.int32)
+
+    def add_many(self, items: Iterable[tuple[int, str]]) -> None:
+        """Index (id, text) pairs (replacing earlier versions; ids unique) and rebuild the matrix.
+
+        `items` is read once, text by text, so a generator keeps no second copy of the texts."""
         with self._lock:
-            tfs = {}
-            for doc_id, text in items:
-                self._drop(doc_id)
-                tfs[doc_id] = self._weights(tokenize(text), grow=True)
-                self._df.update(tfs[doc_id].keys())
-            placeholder = (np.zeros(0, np.int64), np.zeros(0, np.float32))
-            self._rows.update(dict.fromkeys(tfs, placeholder))  # so idf sees the final count
-            for doc_id, tf in tfs.items():
-                self._rows[doc_id] = self._vector(tf)
-            self._compact()
+            batch = count_terms(items, vocab=self._vocab, tokenize=tokenize)
+            self._drop_many(batch.ids.tolist())
+            self._count_df(batch.cols, +1)
+            idf = idf_of(self._df, len(self) + len(batch.ids))
+            rows, ids = weigh(batch, idf=idf, n_cols=len(self._vocab)), batch.ids
+            del batch, idf  # the counts go before the column-major copy is made
+            self._compact(new_ids=ids, new=rows.tocsc())
 
     def add(self, doc_id: int, text: str) -> None:
         """Index or replace one document; visible to the next search."""
         with self._lock:
-            self._drop(doc_id)
+            self._drop_many([doc_id])
             tf = self._weights(tokenize(text), grow=True)
-            self._df.update(tf.keys())
-            self._rows[doc_id] = (np.zeros(0, np.int64), np.zeros(0, np.float32))
-            self._rows[doc_id] = self._vector(tf)
-            self._delta.add(doc_id)
+            self._count_df(np.fromiter(tf, dtype=np.int64, count=len(tf)), +1)
+            self._delta[doc_id] = (np.zeros(0, np.int64), np.zeros(0, np.float32))  # idf counts it
+            self._delta[doc_id] = self._vector(tf)
             if len(self._delta) >= self._compact_every:
                 self._compact()
 
     def remove(self, doc_id: int) -> None:
         """Forget a document."""
         with self._lock:
-            self._drop(doc_id)
+            self._drop_many([doc_id])
 
-    def _drop(self, doc_id: int) -> None:
-        old = self._rows.pop(doc_id, None)
-        if old is None:
+    def _drop_many(self, doc_ids: Sequence[int]) -> None:
+        rows = [self._slot[i] for i in doc_ids if i in self._slot]
+        for doc_id in doc_ids:
+            old = self._delta.pop(doc_id, None)
+            if old is not None:
+                self._count_df(old[0], -1)
+        if not rows:
             return
-        self._df.subtract(old[0].tolist())
-        self._delta.discard(doc_id)
-        hit = np.flatnonzero(self._row_ids == doc_id)
-        self._alive[hit] = False
-        self._version += 1
+        m = self._matrix
+        dead = np.zeros(m.shape[0], dtype=bool)
+        dead[rows] = True
+        entries = np.flatnonzero(dead[m.indices])  # the dropped rows' (row, term) pairs
+        self._count_df(np.searchsorted(m.indptr, entries, side="right") - 1, -1)
+        self._alive[rows] = False
+        gone = set(doc_ids)
+        self._slot = {i: r for i, r in self._slot.items() if i not in gone}
 
-    def _compact(self) -> None:
-        ids = np.fromiter(self._rows.keys(), dtype=np.int64, count=len(self._rows))
-        cols = [self._rows[int(i)][0] for i in ids]
-        vals = [self._rows[int(i)][1] for i in ids]
-        indptr = np.concatenate([[0], np.cumsum([len(c) for c in cols])]).astype(np.int64)
-        data = np.concatenate(vals) if vals else np.zeros(0, np.float32)
-        indices = np.concatenate(cols) if cols else np.zeros(0, np.int64)
-        csr = sp.csr_matrix((data, indices, indptr), shape=(len(ids), len(self._vocab)))
-        self._matrix = csr.tocsc()
-        self._row_ids, self._alive = ids, np.ones(len(ids), dtype=bool)
-        self._delta.clear()
-        self._version += 1
+    def _compact(
+        self, *, new_ids: npt.NDArray[np.int64] | None = None, new: sp.csc_matrix | None = None
+    ) -> None:
+        """One matrix of the live rows, then the delta (in insertion order), then `new`."""
+        n_cols = len(self._vocab)
+        parts: list[sp.csc_matrix] = []
+        ids: list[npt.NDArray[np.int64]] = []
+        live = np.flatnonzero(self._alive)
+        if len(live):
+            main = self._matrix if len(live) == len(self._alive) else self._matrix[live]
+            parts.append(with_columns(main, n_cols))
+            ids.append(self._row_ids[live])
+        if self._delta:
+            parts.append(rows_matrix(self._delta.values(), n_cols=n_cols).tocsc())
+            ids.append(np.fromiter(self._delta, dtype=np.int64, count=len(self._delta)))
+        if new is not None and new_ids is not None and len(new_ids):
+            parts.append(with_columns(new, n_cols))
+            ids.append(new_ids)
+        if not parts:
+            matrix = sp.csc_matrix((0, n_cols), dtype=np.float32)
+        else:
+            matrix = parts[0] if len(parts) == 1 else sp.vstack(parts, format="csc")
+        del parts
+        self._matrix = matrix
+        self._row_ids = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
+        self._alive = np.ones(len(self._row_ids), dtype=bool)
+        self._slot = {int(i): k for k, i in enumerate(self._row_ids.tolist())}
+        self._delta = {}
 
     def query_vector(self, text: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
         """Normalised TF-IDF query vector (very common terms pruned)."""
@@ -207,17 +247,14 @@ class LexicalIndex:
             return LexicalScores(ids=ids, scores=scores, positions=self._positions(extra=n))
 
     def _positions(self, *, extra: int) -> dict[int, int]:
-        if self._pos_cache is None or self._pos_cache[0] != self._version:
-            pos = {int(i): k for k, i in enumerate(self._row_ids) if self._alive[k]}
-            self._pos_cache = (self._version, pos)
-        pos = self._pos_cache[1]
+        pos = self._slot
         if self._delta:
             pos = dict(pos)
             pos.update({d: extra + k for k, d in enumerate(sorted(self._delta))})
         return pos
 
     def _dot(self, qmap: dict[int, float], doc_id: int) -> float:
-        cols, vals = self._rows[doc_id]
+        cols, vals = self._delta[doc_id]
         return float(sum(qmap.get(c, 0.0) * v for c, v in zip(cols.tolist(), vals.tolist(), strict=True)))
 
     def text_vector(self, text: str) -> dict[int, float]:

@@ -19,8 +19,9 @@ from backend.templating import redirect, render
 
 router = APIRouter(include_in_schema=False)
 
-# A reset page holds a live token in its address: not kept by caches, not sent on as a referrer.
-_LINK_HEADERS = {"cache-control": "no-store", "referrer-policy": "no-referrer"}
+# A reset page holds a live token in its address: not kept by caches, never sent to another site as
+# a referrer ("no-referrer" would make the browser send `Origin: null`, which the CSRF guard refuses).
+_LINK_HEADERS = {"cache-control": "no-store", "referrer-policy": "same-origin"}
 
 
 @dataclass

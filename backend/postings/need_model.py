@@ -30,7 +30,7 @@ class NeedBase(SQLModel):
     valid_until: date
     confidentiality: Confidentiality = Field(default=Confidentiality.public, sa_type=String(20))
     contact_name: str = Field(min_length=1, max_length=50)
-    contact_phone: str = Field(min_length=5, max_length=30)
+    contact_phone: str = Field(min_length=1, max_length=30)  # then clean_phone: mobile or landline
     contact_email: str = Field(default="", max_length=254)
 
     _strip = field_validator(

@@ -32,7 +32,7 @@ class ResultBase(SQLModel):
     price: float | None = Field(default=None, ge=0, le=1_000_000)
     region: str = Field(max_length=20)
     contact_name: str = Field(min_length=1, max_length=50)
-    contact_phone: str = Field(min_length=5, max_length=30)
+    contact_phone: str = Field(min_length=1, max_length=30)  # then clean_phone: mobile or landline
     contact_email: str = Field(default="", max_length=254)
 
     _strip = field_validator(

@@ -226,7 +226,7 @@ NEED_COLUMNS: tuple[Column, ...] = (
     _col("valid_until", "有效期至", True, "date", "2099-12-31", "日期，如 2027-06-30，须晚于今天"),
     _enum_col("confidentiality", "保密级别", Confidentiality, "公开"),
     _col("contact_name", "联系人", True, "text", "张伟"),
-    _col("contact_phone", "联系电话", True, "text", "13871234567", "5–30 个字符"),
+    _col("contact_phone", "联系电话", True, "text", "13871234567", "11 位手机号或带区号的固定电话"),
     _col("contact_email", "联系邮箱", False, "text", "zhang@example.cn", "选填"),
 )
 
@@ -260,7 +260,7 @@ RESULT_COLUMNS: tuple[Column, ...] = (
     _col("price_negotiable", "面议", False, "flag", "否", FLAG_HINT),
     _col("region", "所在地区", True, "region", "湖北省", REGION_HINT),
     _col("contact_name", "联系人", True, "text", "李明"),
-    _col("contact_phone", "联系电话", True, "text", "027-87541234", "5–30 个字符"),
+    _col("contact_phone", "联系电话", True, "text", "027-87541234", "11 位手机号或带区号的固定电话"),
     _col("contact_email", "联系邮箱", False, "text", "liming@example.edu.cn", "选填"),
 )
 

@@ -1,12 +1,14 @@
 """Steps the browser journeys share: logging in, filling the posting forms, operator review."""
 
+import json
 import re
 import uuid
 from typing import Any
 
+import pytest
 from playwright.sync_api import Page, expect
 
-from tools.live_server import DEMO_PASSWORD
+from tools.live_server import DEMO_PASSWORD, LiveServer
 
 # A need written the way an enterprise writes it: loose, no technical terms.
 LOOSE_NEED = {
@@ -113,3 +115,15 @@ def express_interest(card: Any, message: str) -> None:
     card.locator("details.interest summary").click()
     card.locator("textarea[name=message]").fill(message)
     card.get_by_role("button", name="提交意向").click()
+
+
+def emailed_link(live_server: LiveServer, email: str, path: str) -> str:
+    """The path of the last `path/<token>` link the server wrote to its outbox (no SMTP) for `email`."""
+    outbox = live_server.workdir / "outbox.jsonl"
+    if live_server.keep and not outbox.exists():
+        pytest.skip("KEMATCH_LIVE_URL: that server's outbox is not here")
+    mails = [json.loads(line) for line in outbox.read_text(encoding="utf-8").splitlines()]
+    pattern = re.compile(rf"https?://[^/\s]+({re.escape(path)}/[A-Za-z0-9_-]+)")
+    links = [m.group(1) for mail in mails if mail["to"] == email for m in [pattern.search(mail["body"])] if m]
+    assert links, f"no {path} link for {email} in {mails[-3:]}"
+    return links[-1]

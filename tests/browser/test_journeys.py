@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 from tests.browser.helpers import (
     approve_in_queue,
     complete_need,
+    emailed_link,
     express_interest,
     fill_need_form,
     fill_result_form,
@@ -17,13 +18,14 @@ from tests.browser.helpers import (
     submit,
     token,
 )
+from tools.live_server import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 OpenPage = Callable[..., Page]
 
 
-def _sign_up_enterprise(page: Page, t: str) -> str:
+def _sign_up_enterprise(page: Page, t: str, live_server: LiveServer) -> str:
     page.goto("/")
     page.locator("nav.site-nav").get_by_role("link", name="免费注册").click()
     page.check("input[name=role][value=enterprise]")
@@ -31,19 +33,26 @@ def _sign_up_enterprise(page: Page, t: str) -> str:
     page.fill("#f-email", f"chen-{t}@example.com")
     page.fill("#f-phone", "13800001111")
     page.fill("#f-password", "Ferment@2026")
+    page.fill("#f-password_confirm", "Ferment@2026")
     page.fill("#f-organisation_name", f"荆楚酿造有限公司{t}")
     page.select_option("#f-organisation_kind", "enterprise")
     page.select_option("#f-region", "湖北省")
+    page.check("#f-accept_terms")
     page.get_by_role("button", name="注册并登录").click()
     expect(page.locator(".flash")).to_contain_text("注册成功")
     expect(page.locator("nav.site-nav .nav-user")).to_contain_text("陈厂长")
+    # Submitting for review needs a verified email: open the link the sign-up sent.
+    page.goto(emailed_link(live_server, f"chen-{t}@example.com", "/account/verify"))
+    expect(page.locator(".flash")).to_contain_text("邮箱验证成功")
     return f"荆楚酿造有限公司{t}"
 
 
-def test_enterprise_signs_up_posts_a_loose_need_and_expresses_interest(open_page: OpenPage) -> None:
+def test_enterprise_signs_up_posts_a_loose_need_and_expresses_interest(
+    open_page: OpenPage, live_server: LiveServer
+) -> None:
     t = token()
     ent = open_page()
-    _sign_up_enterprise(ent, t)
+    _sign_up_enterprise(ent, t, live_server)
 
     ent.locator("nav.site-nav").get_by_role("link", name="发布需求").click()
     title = f"发酵罐批次差异大，老是染菌（{t}）"

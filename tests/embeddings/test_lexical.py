@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from embeddings.lexical import LexicalIndex, latin_terms, tokenize
@@ -44,3 +46,26 @@ def test_lookup_and_similarity() -> None:
     s = ix.score_all("石墨烯")
     assert s.lookup(np.array([7, 8, 99]))[0] > 0 and s.lookup(np.array([99]))[0] == 0
     assert ix.similarity("石墨烯负极材料", "石墨烯负极") > ix.similarity("激光", "石墨烯负极")
+
+
+def test_bulk_build_scores_each_document_as_its_tfidf_cosine_and_forgets_removed_terms() -> None:
+    texts = {
+        1: "锂电池负极材料低温性能",
+        2: "工业视觉缺陷检测，低温环境",
+        3: "GLP-1缓释微球制剂",
+        4: "农药残留降解菌剂",
+        5: "负极材料石墨烯改性",
+    }
+    ix = LexicalIndex()
+    ix.add_many((i, t) for i, t in texts.items())  # a generator, read once
+    query = "低温下的锂电池负极"
+    cols, weights = ix.query_vector(query)
+    got = _scores(ix, query)
+    for doc_id, text in texts.items():
+        doc = ix.text_vector(text)  # under the final idf, as the bulk build weighs every row
+        want = sum(w * doc.get(c, 0.0) for c, w in zip(cols.tolist(), weights.tolist(), strict=True))
+        assert abs(got.get(doc_id, 0.0) - want) < 1e-6
+    assert max(got, key=lambda k: got[k]) == 1
+    ix.remove(1)  # the only document with 锂电: its terms leave the document frequencies
+    assert ix.idf("锂电") == math.log((1 + 4) / (1 + 0)) + 1.0
+    assert ix.idf("负极") == math.log((1 + 4) / (1 + 1)) + 1.0
