@@ -14,6 +14,7 @@ from backend.dashboard import pages as dashboard_pages
 from backend.errors.handlers import install_error_handlers
 from backend.home import pages as home_pages
 from backend.matching import api as matching_api
+from backend.matching import assistant_api
 from backend.matching.lifecycle import start_matching
 from backend.needs import api as needs_api
 from backend.needs import pages as needs_pages
@@ -55,7 +56,7 @@ def create_app() -> FastAPI:
         app.include_router(module.router, prefix="/api")
     for module in (dashboard_pages, notifications_pages):
         app.include_router(module.router)
-    for module in (accounts_api, recovery_api, needs_api, results_api, matching_api, transfer_api):
+    for module in (accounts_api, recovery_api, needs_api, results_api, matching_api, assistant_api, transfer_api):
         app.include_router(module.router, prefix="/api")
     app.include_router(ops_pairing_api.router, prefix="/api")
     app.include_router(ops_pairing_pages.router)

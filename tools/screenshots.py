@@ -151,6 +151,13 @@ def take_all(s: Shooter) -> None:
     submit(form, "预览匹配")
     form.locator("#match-preview, .matches").first.scroll_into_view_if_needed()
     s.shot(form, "need-form-preview")
+    form.goto("/needs/new")
+    form.fill("#f-title", "发酵罐老是染菌")
+    form.fill("#f-problem", "我们做氨基酸发酵，发酵罐批次之间差异大，夏天老是染菌，想提前发现杂菌。")
+    form.locator("aside.assistant [data-term]").first.wait_for()
+    form.locator("aside.assistant").scroll_into_view_if_needed()
+    form.locator("aside.assistant").screenshot(path=str(s.out / "need-form-assistant.png"))
+    s.written.append("need-form-assistant.png")
     s.visit("researcher", "/results/new", "result-form")
 
     s.visit("enterprise", "/workspace", "workspace-enterprise")

@@ -283,6 +283,11 @@ ACCESS: dict[str, list[Case]] = {
         Case("/api/results/{result_draft}/matches", (404, 404, 404, 409, 404, 409))
     ],
     "GET /api/search": [Case("/api/search?q=发酵&side=need", everyone(409))],
+    # The writing assistant: any signed-in user (it only quotes postings the caller may see).
+    "POST /api/assistant/{kind}": [
+        Case("/api/assistant/need", (401, 200, 200, 200, 200, 200), json=lambda w: {"title": "发酵染菌"}),
+        Case("/api/assistant/result", (401, 200, 200, 200, 200, 200), json=lambda w: {"title": "冻存保护剂"}),
+    ],
     # --- pairings
     "POST /pairings/interest": [
         Case(
