@@ -56,7 +56,9 @@ def create_app() -> FastAPI:
         app.include_router(module.router, prefix="/api")
     for module in (dashboard_pages, notifications_pages):
         app.include_router(module.router)
-    for module in (accounts_api, recovery_api, needs_api, results_api, matching_api, assistant_api, transfer_api):
+    for module in (accounts_api, recovery_api, needs_api, results_api, transfer_api):
+        app.include_router(module.router, prefix="/api")
+    for module in (matching_api, assistant_api):  # matches and search; the writing assistant
         app.include_router(module.router, prefix="/api")
     app.include_router(ops_pairing_api.router, prefix="/api")
     app.include_router(ops_pairing_pages.router)
