@@ -14,6 +14,7 @@ from backend import vocab
 from backend.config import get_settings
 from backend.highlight import highlight
 from backend.snippet import excerpt
+from backend.timefmt import iso_time, show_date, show_time
 from backend.vocab import modes_label
 from embeddings.strength import SCALE_NOTE, display_score, strength_band
 
@@ -75,6 +76,8 @@ env.filters["excerpt"] = excerpt  # a card's excerpt around the search words, hi
 # A match score is shown as one whole number with its strength band's label, on every page.
 env.filters.update(score=display_score, strength=strength_band)
 env.globals["SCALE_NOTE"] = SCALE_NOTE
+# Every time a page shows is Beijing time (stored times are UTC): `{{ x|when }}`, never strftime.
+env.filters.update(when=show_time, when_date=show_date, when_iso=iso_time)
 
 
 def _serializer() -> URLSafeSerializer:
