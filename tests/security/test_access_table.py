@@ -121,6 +121,7 @@ ACCESS: dict[str, list[Case]] = {
     "GET /docs/oauth2-redirect": [Case("/docs/oauth2-redirect", everyone(200))],
     "GET /redoc": [Case("/redoc", everyone(200))],
     "GET /healthz": [Case("/healthz", everyone(200))],
+    "GET /favicon.ico": [Case("/favicon.ico", everyone(200))],
     "MOUNT /static": [
         Case("/static/css/site.css", everyone(200)),
         Case("/static/../backend/config.py", everyone(404)),
