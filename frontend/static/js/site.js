@@ -40,6 +40,15 @@
           document.getElementById("job-progress").textContent = "已处理 " + data.processed + " / " + data.total + " 行";
           document.getElementById("job-bar").value = data.processed;
           document.getElementById("job-status").textContent = data.status_label;
+          var encoding = document.getElementById("job-indexing");
+          if (encoding && data.indexing) {
+            encoding.textContent = data.indexing.summary;
+            document.getElementById("index-bar").max = data.indexing.total || 1;
+            document.getElementById("index-bar").value = data.indexing.done;
+          } else if (!encoding && data.status === "indexing") {
+            window.location.reload();  // the rows are stored: show the report and the encoding
+            return;
+          }
           if (data.finished) { window.location.reload(); } else { setTimeout(poll, 1000); }
         })
         .catch(function () { setTimeout(poll, 3000); });
