@@ -14,6 +14,11 @@ from backend.accounts.deps import viewer_outside_routes
 from backend.dashboard import api as dashboard_api
 from backend.dashboard import pages as dashboard_pages
 from backend.errors.handlers import install_error_handlers
+from backend.follow import alerts as follow_alerts
+from backend.follow import api as follow_api
+from backend.follow import pages as follow_pages
+from backend.follow import subscription_pages
+from backend.follow.header import bookmark_context
 from backend.home import pages as home_pages
 from backend.matching import api as matching_api
 from backend.matching.lifecycle import start_matching
@@ -55,6 +60,12 @@ def create_app() -> FastAPI:
     install_error_handlers(app, page_viewer=viewer_outside_routes)  # a 404 keeps the signed-in header
     if unread_context not in templates.context_processors:
         templates.context_processors.append(unread_context)  # the bell's count in every header
+    if bookmark_context not in templates.context_processors:
+        templates.context_processors.append(bookmark_context)  # 收藏 buttons: saved or not
+    follow_alerts.install()  # subscriptions hear of every committed publication
+    app.include_router(follow_api.router, prefix="/api")  # 收藏, 订阅, 对比
+    for module in (follow_pages, subscription_pages):
+        app.include_router(module.router)
     for module in (dashboard_api, notifications_api):  # operators' dashboard; the bell's notifications
         app.include_router(module.router, prefix="/api")
     for module in (dashboard_pages, notifications_pages):

@@ -23,6 +23,7 @@ LAYERS: list[set[str]] = [
     {"postings"},
     {"matching"},
     {"pairings"},
+    {"follow"},
     {"needs", "results", "workspace", "ops", "dashboard", "transfer", "home", "demo", "security", "models"},
     {"serve", "main"},
 ]

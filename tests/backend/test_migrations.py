@@ -27,6 +27,9 @@ EXPECTED_TABLES = {
     "notification",
     "import_job",
     "account_token",
+    "bookmark",
+    "subscription",
+    "subscription_hit",
 }
 
 
