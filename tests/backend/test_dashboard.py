@@ -316,7 +316,7 @@ def test_csv_download(client: TestClient, session: Session, world: World) -> Non
     assert signed[0].startswith("对接编号,技术需求,科技成果")
     assert len(signed) == 2
     assert ',"\'=HYPERLINK(""http://x"",""点我"")",' in signed[1]
-    assert signed[1].endswith(",2025-03-10,120.0")
+    assert signed[1].endswith(",2025-03-10 10:00,2025-03-10,120.0")  # 02:00 UTC is 10:00 in Beijing
     weekly_csv = client.get(f"/ops/dashboard/weekly.csv?{MARCH_Q}&field=electronic_info").content.decode(
         "utf-8-sig"
     )
