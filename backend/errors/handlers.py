@@ -102,8 +102,15 @@ async def _database_error(request: Request, exc: Exception) -> Response:
 async def _out_of_range(request: Request, exc: Exception) -> Response:
     # A number the database cannot hold (SQLite: OverflowError; PostgreSQL: DataError) came from
     # the request: ids in the path are refused earlier (security.id_bounds), so it is a body or
-    # query value: the request is wrong, not the server.
-    if isinstance(exc, DataError) and "out of range" not in str(exc.orig).lower():
+    # query value: the request is wrong, not the server. So is a NUL character, which SQLite
+    # stores and PostgreSQL refuses (forms refuse control characters before; this is the net).
+    reason = str(exc.orig).lower() if isinstance(exc, DataError) else "out of range"
+    if "nul (0x00)" in reason:
+        log.info("NUL character refused on %s %s", request.method, request.url.path)
+        return _error_response(
+            request, 422, "不能包含控制字符", [{"field": "", "message": "不能包含控制字符"}]
+        )
+    if "out of range" not in reason:
         return await _unexpected(request, exc)
     log.info("number out of range on %s %s: %s", request.method, request.url.path, exc)
     return _error_response(request, 422, "数值超出允许范围", [{"field": "", "message": "数值超出允许范围"}])
