@@ -90,16 +90,27 @@ def dashboard_page(
     data = dashboard(session=session, filters=filters)
     rate_caption = f"{data.response.responded_within_7d} / {data.response.needs_published} 条需求"
     series3 = (charts.NEEDS, charts.RESULTS, charts.PAIRINGS)
+    weekly_series = (*series3, charts.SIGNED)
+    regions = _top_regions(data.by_region)
     page = DashboardPage(
         title="数据看板",
         filters=filters,
         data=data,
-        funnel_svg=charts.funnel_chart(data.funnel),
+        # Each chart twice, laid out for a desktop card and for a phone's (the CSS shows one).
+        funnel_svg=charts.responsive(lambda narrow: charts.funnel_chart(data.funnel, narrow=narrow)),
         rate_svg=charts.rate_ring(data.response.rate, rate_caption),
-        fields_svg=charts.grouped_bars(data.by_field, series3, "各技术领域的需求、成果与对接数"),
-        regions_svg=charts.grouped_bars(_top_regions(data.by_region), series3, "各地区的需求、成果与对接数"),
-        weekly_svg=charts.week_lines(
-            data.weekly, (*series3, charts.SIGNED), "每周发布的需求、成果，新建对接与签约数"
+        fields_svg=charts.responsive(
+            lambda narrow: charts.grouped_bars(
+                data.by_field, series3, "各技术领域的需求、成果与对接数", narrow=narrow
+            )
+        ),
+        regions_svg=charts.responsive(
+            lambda narrow: charts.grouped_bars(regions, series3, "各地区的需求、成果与对接数", narrow=narrow)
+        ),
+        weekly_svg=charts.responsive(
+            lambda narrow: charts.week_lines(
+                data.weekly, weekly_series, "每周发布的需求、成果，新建对接与签约数", narrow=narrow
+            )
         ),
         presets=list(PRESETS.items()),
         fields=TechField.choices(),

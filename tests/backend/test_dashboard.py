@@ -273,7 +273,7 @@ def test_page_shows_the_figures_as_charts(client: TestClient, session: Session, 
     assert response.status_code == 200
     soup = BeautifulSoup(response.text, "html.parser")
     assert [k.get_text(strip=True) for k in soup.select(".kpi-value")] == ["5", "3", "2", "1", "120"]
-    labels = [svg["aria-label"] for svg in soup.select("svg.chart")]
+    labels = [svg["aria-label"] for svg in soup.select("svg.chart:not(.chart-narrow)")]
     assert "对接漏斗：推荐 5，意向 3，已批准 2，洽谈中 2，已签约 1" in labels
     assert labels[1] == "2 / 4 条需求 50%"
     assert soup.select_one("input[name=from]")["value"] == "2025-03-01"

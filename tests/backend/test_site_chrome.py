@@ -57,3 +57,55 @@ def test_pages_link_the_svg_favicon_and_favicon_ico_answers(client: TestClient) 
     ico = client.get("/favicon.ico")
     assert ico.status_code == 200 and ico.headers["content-type"] == "image/x-icon"
     assert ico.content[:4] == b"\x00\x00\x01\x00"  # an ICO header, not a page
+
+
+def test_signed_in_header_folds_its_links_behind_a_menu_button(client: TestClient, session: Session) -> None:
+    login(client, make_user(session, Role.operator))
+    page = soup(client.get("/ops/reviews"))
+    nav = page.select_one("nav.site-nav")
+    assert nav is not None
+    toggle = nav.select_one("button.nav-toggle")
+    assert toggle is not None and toggle.get_text(strip=True) == "菜单"
+    assert (toggle["type"], toggle["aria-expanded"], toggle["aria-controls"]) == (
+        "button",
+        "false",
+        "nav-menu",
+    )
+    menu = page.select_one(f"#{toggle['aria-controls']}")
+    assert menu is not None and menu.parent is nav
+    assert toggle.find_next_sibling() is menu  # the CSS opens the menu right after an expanded button
+    links = [a.get_text(strip=True) for a in menu.select("a")]
+    assert links == [
+        "技术需求",
+        "科技成果",
+        "发布审核",
+        "对接审核",
+        "数据看板",
+        "导入导出",
+        "开通账号",
+        "修改密码",
+    ]
+    assert menu.select_one(".nav-user") is not None and menu.select_one("form[action='/logout']") is not None
+    bell = nav.select_one("a.bell")
+    assert bell is not None and bell.find_parent(id="nav-menu") is None  # the bell stays in sight
+
+
+def test_anonymous_header_is_short_and_has_no_menu_button(client: TestClient) -> None:
+    page = soup(client.get("/"))
+    assert page.select_one("button.nav-toggle") is None
+    links = [a.get_text(strip=True) for a in page.select("#nav-menu a")]
+    assert links == ["技术需求", "科技成果", "登录", "免费注册"]
+
+
+def test_menu_works_by_script_file_only_and_unfolds_without_scripts(client: TestClient) -> None:
+    page = soup(client.get("/"))
+    scripts = page.select("script")
+    assert scripts and all(
+        s.get("src") and not s.get_text(strip=True) for s in scripts
+    )  # CSP: script-src 'self'
+    fallback = page.select_one("noscript link[rel=stylesheet]")
+    assert fallback is not None
+    css = client.get(str(fallback["href"]))
+    assert css.status_code == 200 and ".nav-toggle" in css.text
+    js = client.get(str(scripts[0]["src"])).text
+    assert "data-nav-toggle" in js and "aria-expanded" in js

@@ -2,6 +2,21 @@
 (function () {
   "use strict";
 
+  // The 菜单 button of narrow screens: a disclosure; the CSS shows the menu while aria-expanded is "true".
+  var navToggle = document.querySelector("[data-nav-toggle]");
+  var navMenu = navToggle && document.getElementById(navToggle.getAttribute("aria-controls"));
+  if (navToggle && navMenu) {
+    var setMenu = function (open) { navToggle.setAttribute("aria-expanded", open ? "true" : "false"); };
+    var menuOpen = function () { return navToggle.getAttribute("aria-expanded") === "true"; };
+    navToggle.addEventListener("click", function () { setMenu(!menuOpen()); });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && menuOpen()) { setMenu(false); navToggle.focus(); }
+    });
+    document.addEventListener("click", function (event) {  // a tap outside the menu closes it
+      if (menuOpen() && !navMenu.contains(event.target) && !navToggle.contains(event.target)) setMenu(false);
+    });
+  }
+
   // <button data-confirm="…">: ask before submitting.
   document.addEventListener("click", function (event) {
     var button = event.target.closest ? event.target.closest("[data-confirm]") : null;
