@@ -12,8 +12,9 @@ from markupsafe import Markup
 from backend.accounts.deps import OperatorUser
 from backend.dashboard import charts
 from backend.dashboard.export import FIGURES, to_csv
-from backend.dashboard.filters import PRESETS, Filters, parse_filters
+from backend.dashboard.filters import PRESETS, Filters, parse_filters, today_beijing
 from backend.dashboard.metrics import ActivityRow, Dashboard, dashboard
+from backend.db import utcnow
 from backend.deps import SessionDep
 from backend.errors import NotFound
 from backend.templating import render
@@ -114,7 +115,7 @@ def dashboard_page(
         ),
         presets=list(PRESETS.items()),
         fields=TechField.choices(),
-        generated_at=datetime.now(),
+        generated_at=utcnow(),
     )
     return render(request, "dashboard/index.html", page)
 
@@ -135,7 +136,7 @@ def dashboard_csv(
         raise NotFound("没有这个图表")
     filters = filters_from(preset, date_from, date_to, field)
     header, rows = chosen.table(dashboard(session=session, filters=filters))
-    stamp = (filters.date_to or filters.date_from or datetime.now().date()).isoformat()
+    stamp = (filters.date_to or filters.date_from or today_beijing()).isoformat()
     name = f"{chosen.title}-{stamp}.csv"
     return Response(
         to_csv(header, rows).encode("utf-8"),

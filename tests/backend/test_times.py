@@ -7,6 +7,7 @@ from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from backend.follow import bookmarks
 from backend.notifications.service import notify
 from backend.pairings.models import Pairing, PairingEvent
 from backend.timefmt import iso_time, show_date, show_time
@@ -88,3 +89,14 @@ def test_notification_time_and_export_are_beijing_time(client: TestClient, sessi
     header, rows = posting_rows(session=session, kind="needs")
     (row,) = [r for r in rows if r[header.index("编号")] == pairing.need_id]
     assert row[header.index("创建时间")] == BEIJING_TEXT
+
+
+def test_bookmarks_show_the_beijing_day_they_were_saved(client: TestClient, session: Session) -> None:
+    _, pairing = _pairing(client, session)
+    researcher = make_user(session, Role.researcher)
+    login(client, researcher)
+    saved = bookmarks.add(session=session, user=researcher, side="need", posting_id=pairing.need_id)
+    saved.created_at = STORED
+    session.commit()
+    listed = soup(client.get("/bookmarks")).select_one(".bookmark-list")
+    assert listed is not None and f"收藏于 {BEIJING_DAY}" in listed.get_text()
