@@ -12,7 +12,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 export OPENBLAS_NUM_THREADS := 1
 
-.PHONY: run test lint format migrate revision index model venv demo eval bench bench-pages screenshots clean
+.PHONY: run test test-pg lint format migrate revision index model venv demo eval bench bench-pages screenshots clean
 
 $(VENV_STAMP): requirements.lock pyproject.toml
 	@test -x .venv/bin/python || $(PYTHON) -m venv .venv
@@ -44,6 +44,10 @@ run: model migrate
 
 test: model
 	$(PY) -m pytest
+
+# The whole suite on a throwaway PostgreSQL server (started on a temporary directory, stopped after).
+test-pg: model
+	KEMATCH_TEST_DATABASE=postgresql $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: venv
 	$(PY) -m ruff check .

@@ -32,7 +32,14 @@ def _json(value: object) -> str:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets foreign keys, WAL and a busy timeout."""
+    """An engine for `url`; SQLite gets foreign keys, WAL and a busy timeout, PostgreSQL UTC sessions."""
+    if url.startswith("postgresql"):
+        # Datetime columns hold naive UTC (as SQLite does). PostgreSQL converts an aware value to
+        # the session's time zone before dropping the zone, so the session must be UTC whatever
+        # the server's zone (often Asia/Shanghai), or every stored time would be 8 hours off.
+        return create_engine(
+            url, pool_pre_ping=True, json_serializer=_json, connect_args={"options": "-c timezone=UTC"}
+        )
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True, json_serializer=_json)
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):

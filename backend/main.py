@@ -4,14 +4,21 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from backend.accounts import api as accounts_api
 from backend.accounts import legal_pages, recovery_api, recovery_pages
 from backend.accounts import pages as accounts_pages
+from backend.accounts.deps import viewer_outside_routes
 from backend.dashboard import api as dashboard_api
 from backend.dashboard import pages as dashboard_pages
 from backend.errors.handlers import install_error_handlers
+from backend.follow import alerts as follow_alerts
+from backend.follow import api as follow_api
+from backend.follow import pages as follow_pages
+from backend.follow import subscription_pages
+from backend.follow.header import bookmark_context
 from backend.home import pages as home_pages
 from backend.matching import api as matching_api
 from backend.matching import assistant_api
@@ -36,6 +43,8 @@ from backend.transfer import pages as transfer_pages
 from backend.transfer.worker import mark_interrupted_jobs
 from backend.workspace import pages as workspace_pages
 
+ICON_CACHE = {"Cache-Control": "public, max-age=86400"}
+
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -49,9 +58,15 @@ def create_app() -> FastAPI:
     app = FastAPI(title="科创撮合 KeMatch", version="0.1.0", lifespan=_lifespan, dependencies=[ApiCsrfToken])
     install_security(app)  # security headers, body-size limit, the API's CSRF rule
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
-    install_error_handlers(app)
+    install_error_handlers(app, page_viewer=viewer_outside_routes)  # a 404 keeps the signed-in header
     if unread_context not in templates.context_processors:
         templates.context_processors.append(unread_context)  # the bell's count in every header
+    if bookmark_context not in templates.context_processors:
+        templates.context_processors.append(bookmark_context)  # 收藏 buttons: saved or not
+    follow_alerts.install()  # subscriptions hear of every committed publication
+    app.include_router(follow_api.router, prefix="/api")  # 收藏, 订阅, 对比
+    for module in (follow_pages, subscription_pages):
+        app.include_router(module.router)
     for module in (dashboard_api, notifications_api):  # operators' dashboard; the bell's notifications
         app.include_router(module.router, prefix="/api")
     for module in (dashboard_pages, notifications_pages):
@@ -75,6 +90,11 @@ def create_app() -> FastAPI:
     @app.get("/healthz", tags=["system"])
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        """The icon browsers and crawlers ask for at the root (pages link favicon.svg)."""
+        return FileResponse(STATIC_DIR / "favicon.ico", media_type="image/x-icon", headers=ICON_CACHE)
 
     return app
 

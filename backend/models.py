@@ -2,6 +2,7 @@
 
 from backend.accounts.models import AccountToken, Organisation, User, UserSession
 from backend.audit.models import AuditEntry
+from backend.follow.models import Bookmark, Subscription, SubscriptionHit
 from backend.notifications.models import Notification
 from backend.pairings.models import Pairing, PairingEvent
 from backend.postings.need_model import Need
@@ -11,6 +12,7 @@ from backend.transfer.models import ImportJob
 __all__ = [
     "AccountToken",
     "AuditEntry",
+    "Bookmark",
     "ImportJob",
     "Need",
     "Notification",
@@ -18,6 +20,8 @@ __all__ = [
     "Pairing",
     "PairingEvent",
     "Result",
+    "Subscription",
+    "SubscriptionHit",
     "User",
     "UserSession",
 ]

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -14,6 +14,7 @@ from backend import vocab
 from backend.config import get_settings
 from backend.highlight import highlight
 from backend.snippet import excerpt
+from backend.timefmt import iso_time, show_date, show_time
 from backend.vocab import modes_label
 from embeddings.strength import SCALE_NOTE, display_score, strength_band
 
@@ -75,35 +76,48 @@ env.filters["excerpt"] = excerpt  # a card's excerpt around the search words, hi
 # A match score is shown as one whole number with its strength band's label, on every page.
 env.filters.update(score=display_score, strength=strength_band)
 env.globals["SCALE_NOTE"] = SCALE_NOTE
+# Every time a page shows is Beijing time (stored times are UTC): `{{ x|when }}`, never strftime.
+env.filters.update(when=show_time, when_date=show_date, when_iso=iso_time)
 
 
 def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(get_settings().secret_key, salt="flash")
 
 
-def flash(response: RedirectResponse, message: str, kind: str = "success") -> RedirectResponse:
+class Flash(NamedTuple):
+    """A one-time message; `target` names the element it is about (also shown there, see _pair_box)."""
+
+    kind: str
+    message: str
+    target: str = ""
+
+
+def flash(
+    response: RedirectResponse, message: str, kind: str = "success", target: str = ""
+) -> RedirectResponse:
     """Attach a one-time message shown on the next page."""
-    response.set_cookie(
-        FLASH_COOKIE, _serializer().dumps([kind, message]), httponly=True, samesite="lax", max_age=60
-    )
+    value = _serializer().dumps([kind, message, target])
+    response.set_cookie(FLASH_COOKIE, value, httponly=True, samesite="lax", max_age=60)
     return response
 
 
-def _take_flash(request: Request) -> tuple[str, str] | None:
+def _take_flash(request: Request) -> Flash | None:
     raw = request.cookies.get(FLASH_COOKIE)
     if not raw:
         return None
     try:
-        kind, message = _serializer().loads(raw)
-    except (BadSignature, ValueError):
+        kind, message, *rest = _serializer().loads(raw)
+    except (BadSignature, ValueError, TypeError):
         return None
-    return str(kind), str(message)
+    return Flash(str(kind), str(message), str(rest[0]) if rest else "")
 
 
-def redirect(url: str, message: str | None = None, kind: str = "success") -> RedirectResponse:
-    """A 303 redirect, optionally carrying a flash message."""
-    response = RedirectResponse(url, status_code=303)
-    return flash(response, message, kind) if message else response
+def redirect(
+    url: str, message: str | None = None, kind: str = "success", *, target: str = ""
+) -> RedirectResponse:
+    """A 303 redirect, optionally carrying a flash message; with `target`, to that element (`#target`)."""
+    response = RedirectResponse(url + (f"#{target}" if target else ""), status_code=303)
+    return flash(response, message, kind, target) if message else response
 
 
 def render(request: Request, template: str, page: Any = None, *, status_code: int = 200) -> HTMLResponse:

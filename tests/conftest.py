@@ -1,12 +1,17 @@
-"""Test set-up: one database built by `alembic upgrade head` per run; each test in a rolled-back transaction."""
+"""Test set-up: one database built by `alembic upgrade head` per run; each test in a rolled-back transaction.
+
+SQLite by default; KEMATCH_TEST_DATABASE=postgresql (`make test-pg`) runs the same tests on PostgreSQL.
+"""
 
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from tests.databases import run_database_url
+
 _TMP = Path(tempfile.mkdtemp(prefix="kematch-test-"))
-os.environ.setdefault("KEMATCH_DATABASE_URL", f"sqlite:///{_TMP / 'test.db'}")
+os.environ["KEMATCH_DATABASE_URL"] = run_database_url(_TMP)
 os.environ.setdefault("KEMATCH_ENVIRONMENT", "test")
 os.environ.setdefault("KEMATCH_INDEX_DIR", str(_TMP / "index"))
 os.environ.setdefault("KEMATCH_DATA_DIR", str(_TMP / "data"))
@@ -58,17 +63,22 @@ def session(migrated_db: None) -> Iterator[Session]:
     connection = get_engine().connect()
     # pysqlite emits no BEGIN before a SAVEPOINT, so releasing the session's savepoint (each
     # request's commit) would write to disk for good. Open the outer transaction explicitly.
+    # (psycopg begins the transaction itself.)
+    sqlite = connection.dialect.name == "sqlite"
     driver = connection.connection.driver_connection
-    driver.isolation_level = None  # type: ignore[union-attr]
+    if sqlite:
+        driver.isolation_level = None  # type: ignore[union-attr]
     outer = connection.begin()
-    connection.exec_driver_sql("BEGIN")
+    if sqlite:
+        connection.exec_driver_sql("BEGIN")
     db = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
     try:
         yield db
     finally:
         db.close()
         outer.rollback()
-        driver.isolation_level = ""  # type: ignore[union-attr]  (back to pysqlite's default)
+        if sqlite:
+            driver.isolation_level = ""  # type: ignore[union-attr]  (back to pysqlite's default)
         connection.close()
 
 

@@ -1,5 +1,7 @@
 """Typed request dependencies for the signed-in user: the viewer, roles, and the CSRF check."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -8,6 +10,7 @@ from fastapi import Depends, Request
 from backend.accounts.models import User, UserSession
 from backend.accounts.service import resolve_session
 from backend.accounts.session_cookie import SESSION_COOKIE
+from backend.db import get_session
 from backend.deps import SessionDep
 from backend.errors import NotAuthenticated, NotPermitted
 from backend.vocab import Role
@@ -38,6 +41,23 @@ def get_viewer(request: Request, session: SessionDep) -> Viewer | None:
 
 
 MaybeViewer = Annotated[Viewer | None, Depends(get_viewer)]
+
+
+@contextmanager
+def viewer_outside_routes(request: Request) -> Iterator[None]:
+    """Resolve the viewer for a page no route rendered (the 404 of an unknown path), so its header
+    is the signed-in one; the session (the app's dependency, overrides honoured) stays open for the
+    header's unread count while the page renders."""
+    if hasattr(request.state, "viewer") or SESSION_COOKIE not in request.cookies:
+        yield
+        return
+    provider = request.app.dependency_overrides.get(get_session, get_session)
+    sessions = provider()
+    try:
+        get_viewer(request, next(sessions))
+        yield
+    finally:
+        next(sessions, None)  # ends the read-only session the way a request's ends
 
 
 def require_viewer(viewer: MaybeViewer) -> Viewer:

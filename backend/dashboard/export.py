@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from backend.dashboard.metrics import ActivityRow, Dashboard
+from backend.timefmt import show_time
 
 BOM = "\ufeff"  # Excel reads a BOM-less CSV as the local code page and garbles Chinese
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -100,7 +101,7 @@ def _signed(d: Dashboard) -> Table:
             s.result_title,
             s.field,
             s.region,
-            s.signed_at.strftime("%Y-%m-%d %H:%M"),
+            show_time(s.signed_at),
             s.signed_on.isoformat() if s.signed_on else "",
             s.amount,
         ]

@@ -59,7 +59,7 @@ class SignedDeal:
     result_title: str
     field: str
     region: str
-    signed_at: datetime  # Beijing time of the 已签约 transition
+    signed_at: datetime  # the 已签约 transition, as an aware Beijing time
     signed_on: date | None
     amount: float
 

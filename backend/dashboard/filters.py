@@ -1,14 +1,14 @@
 """The dashboard's filters: a period (preset or dates) and a technical field, read from the URL."""
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlencode
 
 from backend.errors import InvalidInput
+from backend.timefmt import BEIJING, beijing
 from backend.vocab import TechField
 
-# Operators work in Beijing time: days, periods and ISO weeks are counted there.
-BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
+# Operators work in Beijing time (backend.timefmt): days, periods and ISO weeks are counted there.
 
 PRESETS: dict[str, str] = {"30d": "近30天", "90d": "近90天", "ytd": "今年", "all": "全部"}
 DEFAULT_PRESET = "90d"
@@ -59,7 +59,7 @@ def utc_naive(value: datetime) -> datetime:
 
 def local(value: datetime) -> datetime:
     """A stored (UTC) time as naive Beijing time."""
-    return utc_naive(value) + timedelta(hours=8)
+    return beijing(value).replace(tzinfo=None)
 
 
 def bounds(filters: Filters) -> tuple[datetime | None, datetime | None]:

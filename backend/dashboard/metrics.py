@@ -33,6 +33,7 @@ from backend.db import utcnow
 from backend.pairings.models import Pairing, PairingEvent
 from backend.postings.need_model import Need
 from backend.postings.result_model import Result
+from backend.timefmt import beijing
 from backend.vocab import PairingStatus as S
 from backend.vocab import PostingStatus, TechField
 
@@ -204,7 +205,7 @@ def signed_deals(*, session: Session, filters: Filters) -> list[SignedDeal]:
             result_title=result_title,
             field=TechField(tech).label if tech in TechField.__members__ else str(tech),
             region=region,
-            signed_at=local(at),
+            signed_at=beijing(at),
             signed_on=signed_on,
             amount=float(amount or 0),
         )

@@ -12,8 +12,9 @@ from markupsafe import Markup
 from backend.accounts.deps import OperatorUser
 from backend.dashboard import charts
 from backend.dashboard.export import FIGURES, to_csv
-from backend.dashboard.filters import PRESETS, Filters, parse_filters
+from backend.dashboard.filters import PRESETS, Filters, parse_filters, today_beijing
 from backend.dashboard.metrics import ActivityRow, Dashboard, dashboard
+from backend.db import utcnow
 from backend.deps import SessionDep
 from backend.errors import NotFound
 from backend.templating import render
@@ -90,20 +91,31 @@ def dashboard_page(
     data = dashboard(session=session, filters=filters)
     rate_caption = f"{data.response.responded_within_7d} / {data.response.needs_published} 条需求"
     series3 = (charts.NEEDS, charts.RESULTS, charts.PAIRINGS)
+    weekly_series = (*series3, charts.SIGNED)
+    regions = _top_regions(data.by_region)
     page = DashboardPage(
         title="数据看板",
         filters=filters,
         data=data,
-        funnel_svg=charts.funnel_chart(data.funnel),
+        # Each chart twice, laid out for a desktop card and for a phone's (the CSS shows one).
+        funnel_svg=charts.responsive(lambda narrow: charts.funnel_chart(data.funnel, narrow=narrow)),
         rate_svg=charts.rate_ring(data.response.rate, rate_caption),
-        fields_svg=charts.grouped_bars(data.by_field, series3, "各技术领域的需求、成果与对接数"),
-        regions_svg=charts.grouped_bars(_top_regions(data.by_region), series3, "各地区的需求、成果与对接数"),
-        weekly_svg=charts.week_lines(
-            data.weekly, (*series3, charts.SIGNED), "每周发布的需求、成果，新建对接与签约数"
+        fields_svg=charts.responsive(
+            lambda narrow: charts.grouped_bars(
+                data.by_field, series3, "各技术领域的需求、成果与对接数", narrow=narrow
+            )
+        ),
+        regions_svg=charts.responsive(
+            lambda narrow: charts.grouped_bars(regions, series3, "各地区的需求、成果与对接数", narrow=narrow)
+        ),
+        weekly_svg=charts.responsive(
+            lambda narrow: charts.week_lines(
+                data.weekly, weekly_series, "每周发布的需求、成果，新建对接与签约数", narrow=narrow
+            )
         ),
         presets=list(PRESETS.items()),
         fields=TechField.choices(),
-        generated_at=datetime.now(),
+        generated_at=utcnow(),
     )
     return render(request, "dashboard/index.html", page)
 
@@ -124,7 +136,7 @@ def dashboard_csv(
         raise NotFound("没有这个图表")
     filters = filters_from(preset, date_from, date_to, field)
     header, rows = chosen.table(dashboard(session=session, filters=filters))
-    stamp = (filters.date_to or filters.date_from or datetime.now().date()).isoformat()
+    stamp = (filters.date_to or filters.date_from or today_beijing()).isoformat()
     name = f"{chosen.title}-{stamp}.csv"
     return Response(
         to_csv(header, rows).encode("utf-8"),

@@ -1,12 +1,14 @@
 """How errors reach people: a page in Chinese for the site, `{"error", "detail"}` for /api."""
 
 import logging
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -16,6 +18,8 @@ from backend.errors.unique import is_unique_violation
 from backend.templating import MessagePage, render
 
 log = logging.getLogger("kematch")
+
+PageViewer = Callable[[Request], AbstractContextManager[None]]
 
 _ERROR_TITLES = {
     400: "请求有误",
@@ -67,7 +71,20 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     message = {404: "您访问的页面不存在或已被移除。", 405: "不支持这种请求方式。"}.get(exc.status_code, "")
     if exc.status_code == 413:  # the body-size limit says what the limit is
         message = str(exc.detail)
-    return _error_response(request, exc.status_code, message)
+    if _is_api(request) or exc.status_code not in (404, 405):
+        return _error_response(request, exc.status_code, message)
+    # No route ran, so nobody looked at the session cookie: look now, or a signed-in visitor
+    # who mistypes an address sees the anonymous header (登录 / 免费注册) as if logged out.
+    hook: PageViewer | None = getattr(request.app.state, "page_viewer", None)
+    try:
+        with hook(request) if hook else nullcontext():
+            return _error_response(request, exc.status_code, message)
+    except SQLAlchemyError:
+        log.warning(
+            "viewer of a %s page not resolved on %s", exc.status_code, request.url.path, exc_info=True
+        )
+        request.state.viewer = None
+        return _error_response(request, exc.status_code, message)
 
 
 async def _database_error(request: Request, exc: Exception) -> Response:
@@ -85,8 +102,15 @@ async def _database_error(request: Request, exc: Exception) -> Response:
 async def _out_of_range(request: Request, exc: Exception) -> Response:
     # A number the database cannot hold (SQLite: OverflowError; PostgreSQL: DataError) came from
     # the request: ids in the path are refused earlier (security.id_bounds), so it is a body or
-    # query value: the request is wrong, not the server.
-    if isinstance(exc, DataError) and "out of range" not in str(exc.orig).lower():
+    # query value: the request is wrong, not the server. So is a NUL character, which SQLite
+    # stores and PostgreSQL refuses (forms refuse control characters before; this is the net).
+    reason = str(exc.orig).lower() if isinstance(exc, DataError) else "out of range"
+    if "nul (0x00)" in reason:
+        log.info("NUL character refused on %s %s", request.method, request.url.path)
+        return _error_response(
+            request, 422, "不能包含控制字符", [{"field": "", "message": "不能包含控制字符"}]
+        )
+    if "out of range" not in reason:
         return await _unexpected(request, exc)
     log.info("number out of range on %s %s: %s", request.method, request.url.path, exc)
     return _error_response(request, 422, "数值超出允许范围", [{"field": "", "message": "数值超出允许范围"}])
@@ -107,8 +131,12 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     return _error_response(request, 500, "系统遇到意外错误，已记录。请稍后重试。")
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    """Route every error, expected or not, to the responses above: nobody sees a stack trace."""
+def install_error_handlers(app: FastAPI, *, page_viewer: PageViewer | None = None) -> None:
+    """Route every error, expected or not, to the responses above: nobody sees a stack trace.
+
+    `page_viewer(request)` resolves the signed-in viewer for a 404 / 405 page no route rendered.
+    """
+    app.state.page_viewer = page_viewer
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

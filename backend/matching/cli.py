@@ -9,8 +9,9 @@ from sqlmodel import Session
 
 from backend.config import get_settings
 from backend.db import get_engine
+from backend.matching import progress
 from backend.matching.lifecycle import build_engine, listed_documents, sync_engine
-from embeddings.encoder import EncodeProgress, load_encoder
+from embeddings.encoder import EncodeProgress
 
 
 def _print_progress(p: EncodeProgress) -> None:
@@ -38,7 +39,8 @@ def main() -> int:
     if args.action == "rebuild":  # everything is encoded anew: the time left covers both sides
         with Session(get_engine()) as session:
             total = sum(len(docs) for docs in listed_documents(session))
-    with load_encoder(get_settings().model_dir).reporting(_print_progress, total=total):
+    run = "索引重建" if args.action == "rebuild" else "索引同步"  # also shown on the import page
+    with progress.reporting(engine.encoder, label=run, total=total, also=_print_progress):
         reports = sync_engine(engine)
     for report in reports:
         label = "需求" if report.side == "need" else "成果"

@@ -15,6 +15,7 @@ from backend.errors import NotFound
 from backend.notifications import service
 from backend.notifications.models import Notification
 from backend.templating import redirect, render
+from backend.timefmt import show_date, show_time
 
 router = APIRouter(include_in_schema=False)
 
@@ -35,7 +36,7 @@ def ago(moment: datetime, now: datetime | None = None) -> str:
         return f"{int(seconds // 3600)} 小时前"
     if seconds < 30 * 86400:
         return f"{int(seconds // 86400)} 天前"
-    return moment.strftime("%Y-%m-%d")
+    return show_date(moment)
 
 
 def safe_link(link: str) -> str:
@@ -83,7 +84,7 @@ def notifications_page(request: Request, session: SessionDep, viewer: SignedIn) 
             link=n.link,
             unread=n.read_at is None,
             ago=ago(n.created_at, now),
-            at=n.created_at.strftime("%Y-%m-%d %H:%M") + " UTC",
+            at=show_time(n.created_at) + "（北京时间）",
         )
         for n in service.latest(session=session, user=viewer.user, limit=100)
     ]

@@ -15,9 +15,17 @@ from backend.notifications.models import Notification
 
 
 def notify(
-    *, session: Session, users: Iterable[User], kind: str, title: str, body: str = "", link: str = ""
+    *,
+    session: Session,
+    users: Iterable[User],
+    kind: str,
+    title: str,
+    body: str = "",
+    link: str = "",
+    email: bool = True,
 ) -> list[Notification]:
-    """Notify each distinct active user once, in-app now and by email after the commit."""
+    """Notify each distinct active user once, in-app now and (unless `email` is off: a digest
+    sends it later) by email after the commit."""
     seen: set[int] = set()
     created: list[Notification] = []
     for user in users:
@@ -27,7 +35,8 @@ def notify(
         note = Notification(user_id=user.id, kind=kind, title=title[:200], body=body[:2000], link=link[:300])
         session.add(note)
         created.append(note)
-        outgoing_mail.queue(session, to=user.email, subject=title, body=f"{body}\n\n{link}".strip())
+        if email:
+            outgoing_mail.queue(session, to=user.email, subject=title, body=f"{body}\n\n{link}".strip())
     session.flush()
     return created
 

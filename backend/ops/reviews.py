@@ -6,7 +6,7 @@ each has waited, and the last decisions read back from the audit trail.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, func, select
@@ -19,6 +19,7 @@ from backend.postings import lifecycle as lc
 from backend.postings.kinds import KINDS, Kind, Posting
 from backend.postings.need_model import Need
 from backend.postings.result_model import Result
+from backend.timefmt import as_utc, show_time
 from backend.vocab import Confidentiality, LabelledEnum, PostingStatus, TechField
 
 QUEUE_LIMIT = 200  # per kind; a longer queue is a staffing problem, not a paging one
@@ -26,7 +27,6 @@ RECENT = 20
 OVERDUE_HOURS = 48  # what the queue flags as waiting too long
 EXCERPT = 80
 NOTE_MAX = 500  # the posting's review_note column
-BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")  # what operators read times in
 
 
 class Decision(LabelledEnum):
@@ -71,7 +71,7 @@ class QueueRow:
 
     @property
     def submitted_text(self) -> str:
-        return beijing(self.submitted_at)
+        return show_time(self.submitted_at)
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ class DecisionRow:
 
     @property
     def at_text(self) -> str:
-        return beijing(self.at)
+        return show_time(self.at)
 
 
 def side(kind: str) -> Kind[Need] | Kind[Result]:
@@ -104,19 +104,9 @@ def side(kind: str) -> Kind[Need] | Kind[Result]:
     return found
 
 
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands datetimes back naive; they were stored as UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def beijing(moment: datetime) -> str:
-    """A stored UTC time as Beijing time, to the minute."""
-    return _aware(moment).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
-
-
 def waited_label(since: datetime, now: datetime) -> str:
     """How long a posting has waited, in the words an operator reads: 等待 3 小时."""
-    minutes = int((_aware(now) - _aware(since)).total_seconds() // 60)
+    minutes = int((as_utc(now) - as_utc(since)).total_seconds() // 60)
     if minutes < 1:
         return "刚刚提交"
     if minutes < 60:
@@ -152,7 +142,7 @@ def _pending(session: Session, name: str, now: datetime) -> list[QueueRow]:
     )
     rows = []
     for item, org_name, at in session.exec(stmt):
-        waited_hours = (_aware(now) - _aware(at)).total_seconds() / 3600
+        waited_hours = (as_utc(now) - as_utc(at)).total_seconds() / 3600
         rows.append(
             QueueRow(
                 kind=name,
@@ -164,7 +154,7 @@ def _pending(session: Session, name: str, now: datetime) -> list[QueueRow]:
                 confidentiality=Confidentiality(item.confidentiality) if name == "need" else None,
                 excerpt=_excerpt(getattr(item, s.excerpt_column)),
                 version=item.version,
-                submitted_at=_aware(at),
+                submitted_at=as_utc(at),
                 waited=waited_label(at, now),
                 overdue=waited_hours >= OVERDUE_HOURS,
             )
@@ -217,7 +207,7 @@ def recent_decisions(*, session: Session, limit: int = RECENT) -> list[DecisionR
                 titles[(name, item_id)] = title
     return [
         DecisionRow(
-            at=_aware(e.created_at),
+            at=as_utc(e.created_at),
             decision=Decision(e.action),
             kind=e.entity,
             kind_label=SIDES[e.entity].label,

@@ -18,7 +18,7 @@ from backend.pairings import interest, visibility
 from backend.pairings import service as pairings
 from backend.pairings.announce import announce_party_step
 from backend.pairings.models import Pairing
-from backend.pairings.state import PairState, asker_side
+from backend.pairings.state import PairState, asker_side, pair_box_id
 from backend.postings import needs as needs
 from backend.postings import results as results
 from backend.postings.display import posting_title
@@ -93,6 +93,7 @@ def _int(value: Any) -> int:
 def express_interest(session: SessionDep, viewer: SignedIn, form: PostedForm) -> RedirectResponse:
     need_id, result_id = _int(form.get("need_id")), _int(form.get("result_id"))
     back = _safe_back(form.get("back"), "/workspace")
+    box = pair_box_id(need_id, result_id)  # back to the box that was used, its message shown in it
     try:
         pairing = interest.express(
             session=session,
@@ -102,19 +103,10 @@ def express_interest(session: SessionDep, viewer: SignedIn, form: PostedForm) ->
             message=str(form.get("message", "")),
         )
     except (Conflict, InvalidInput) as exc:
-        return redirect(back, exc.message, "error")
+        return redirect(back, exc.message, "error", target=box)
     if pairing.status == S.pending_review:
         return redirect(_url(pairing.id), "已确认对接意向，等待平台审核；批准后双方可查看联系方式")
-    return redirect(back + _anchor(back, need_id, result_id), "已表达对接意向，对方和平台运营会收到通知")
-
-
-def _anchor(back: str, need_id: int, result_id: int) -> str:
-    """Back to the card that was clicked (cards are `match-<counterpart side>-<id>`)."""
-    if back.startswith("/needs/"):
-        return f"#match-result-{result_id}"
-    if back.startswith("/results/"):
-        return f"#match-need-{need_id}"
-    return ""
+    return redirect(back, "已表达对接意向，对方和平台运营会收到通知", target=box)
 
 
 def _steps(session: Session, pairing: Pairing) -> list[Step]:

@@ -14,6 +14,11 @@ from backend.postings.result_model import Result
 from backend.vocab import PairingStatus, PostingStatus, Role
 
 
+def pair_box_id(need_id: int, result_id: int) -> str:
+    """The id of a pair's interest box on any page, where the answer to using it lands."""
+    return f"pair-{need_id}-{result_id}"
+
+
 @dataclass
 class PairState:
     """Where a shown pair stands for a viewer who owns one side of it."""
@@ -23,6 +28,10 @@ class PairState:
     pairing_id: int | None = None
     status: PairingStatus | None = None
     action: Literal["express", "confirm"] | None = None
+
+    @property
+    def box_id(self) -> str:
+        return pair_box_id(self.need_id, self.result_id)
 
 
 def _own_side(need: Need, result: Result, user: User | None) -> str | None:

@@ -51,11 +51,13 @@ def filtered(*, kind: Kind[Any], filters: ListFilters) -> Any:
     if filters.ranked_ids is not None:
         stmt = stmt.where(m.id.in_(filters.ranked_ids))
     elif filters.text:
-        words = [w for w in filters.text.split() if w][:5]
+        # Case-insensitive on every database (SQLite's LIKE is, PostgreSQL's is not: "ai" must
+        # find "AI"); a typed % or _ is a character, not a wildcard.
+        # Control characters (NUL among them, which PostgreSQL refuses in any text) separate words.
+        words = "".join(ch if ch.isprintable() else " " for ch in filters.text).split()[:5]
         for word in words:
-            pattern = f"%{word}%"
-            ors = [getattr(m, c).like(pattern) for c in kind.text_columns]
-            ors.append(cast(m.keywords, String).like(pattern))
+            ors = [getattr(m, c).icontains(word, autoescape=True) for c in kind.text_columns]
+            ors.append(cast(m.keywords, String).icontains(word, autoescape=True))
             stmt = stmt.where(or_(*ors))
     return stmt
 

@@ -124,7 +124,7 @@ def list_needs(
     """Needs visible to `user`, filtered and paged."""
     stmt = filtered(kind=KIND, filters=filters).where(visible_clause(user))
     orders = {
-        "newest": (col(Need.published_at).desc(), col(Need.id).desc()),
+        "newest": (col(Need.published_at).desc().nulls_last(), col(Need.id).desc()),
         "deadline": (col(Need.valid_until).asc(), col(Need.id)),
         "updated": (col(Need.updated_at).desc(), col(Need.id).desc()),
     }

@@ -112,7 +112,7 @@ def list_results(
     """Results visible to `user`, filtered and paged."""
     stmt = filtered(kind=KIND, filters=filters).where(visible_clause(user))
     orders = {
-        "newest": (col(Result.published_at).desc(), col(Result.id).desc()),
+        "newest": (col(Result.published_at).desc().nulls_last(), col(Result.id).desc()),
         "updated": (col(Result.updated_at).desc(), col(Result.id).desc()),
         "trl": (col(Result.trl).desc(), col(Result.id).desc()),
     }

@@ -7,6 +7,7 @@ from pydantic import BaseModel
 
 from backend.accounts.deps import OperatorUser
 from backend.deps import SessionDep
+from backend.matching import progress
 from backend.transfer import importer
 from backend.transfer.models import ImportJobPublic
 from backend.transfer.pages import RunnerDep
@@ -57,4 +58,4 @@ def submit_import(
 @router.get("/{job_id}")
 def import_status(job_id: int, session: SessionDep, operator: OperatorUser) -> ImportJobPublic:
     """An import job's progress and, once finished, its report."""
-    return ImportJobPublic.of(importer.get_job(session=session, job_id=job_id))
+    return ImportJobPublic.of(importer.get_job(session=session, job_id=job_id), progress.of_job(job_id))

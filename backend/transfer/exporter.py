@@ -17,6 +17,7 @@ from backend.accounts.models import Organisation, User
 from backend.pairings.models import Pairing
 from backend.postings.need_model import Need
 from backend.postings.result_model import Result
+from backend.timefmt import show_time
 from backend.transfer.columns import FLAG_HINT, Column, columns_for
 from backend.transfer.reader import FORMULA_TRIGGERS
 from backend.vocab import PairingStatus, PostingStatus, Proposer
@@ -43,7 +44,7 @@ def neutralise(value: Any) -> Any:
 
 
 def _when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+    return show_time(value)
 
 
 def posting_rows(

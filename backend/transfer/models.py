@@ -1,5 +1,6 @@
 """Import jobs: one uploaded file being validated and stored, with its progress and report."""
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -7,6 +8,7 @@ from sqlalchemy import JSON, String
 from sqlmodel import Field, SQLModel
 
 from backend.db import utcnow
+from backend.matching.progress import IndexingProgress
 
 
 class ImportJob(SQLModel, table=True):
@@ -41,9 +43,22 @@ STATUS_LABELS = {
     "queued": "排队中",
     "running": "校验中",
     "importing": "写入中",
+    "indexing": "编码入索引",
     "done": "已完成",
     "failed": "已中断",
 }
+
+
+class IndexingPublic(SQLModel):
+    """Encoding of the new postings into the match index: texts done, rate, time left."""
+
+    label: str
+    state: str  # running | done | stopped
+    done: int
+    total: int
+    texts_per_s: float
+    seconds_left: float
+    summary: str
 
 
 class ImportJobPublic(SQLModel):
@@ -70,10 +85,13 @@ class ImportJobPublic(SQLModel):
     message: str
     created_at: datetime
     finished_at: datetime | None
+    indexing: IndexingPublic | None = None
 
     @classmethod
-    def of(cls, job: ImportJob) -> "ImportJobPublic":
+    def of(cls, job: ImportJob, indexing: IndexingProgress | None = None) -> "ImportJobPublic":
         data = job.model_dump()
         data["status_label"] = STATUS_LABELS.get(job.status, job.status)
         data["finished"] = job.status in ("done", "failed")
+        if indexing is not None:
+            data["indexing"] = IndexingPublic(**asdict(indexing), summary=indexing.summary)
         return cls.model_validate(data)

@@ -13,6 +13,8 @@ from backend.accounts.models import Organisation, User
 from backend.deps import SessionDep
 from backend.errors import InvalidInput, NotFound
 from backend.errors.messages import first_by_field
+from backend.matching import progress
+from backend.matching.progress import IndexingProgress
 from backend.templating import redirect, render
 from backend.transfer import exporter, importer
 from backend.transfer.models import ImportJob, ImportJobPublic
@@ -46,6 +48,7 @@ class ImportPage:
     statuses: list[tuple[str, str]] = field(default_factory=PostingStatus.choices)
     pairing_statuses: list[tuple[str, str]] = field(default_factory=PairingStatus.choices)
     fields: list[tuple[str, str]] = field(default_factory=TechField.choices)
+    indexing: IndexingProgress | None = None  # an index rebuild or import being encoded now
 
 
 @dataclass
@@ -58,6 +61,7 @@ class JobPage:
     policy_label: str
     organisation: str
     owner: str
+    indexing: IndexingProgress | None = None  # encoding the job's new postings into the index
 
 
 def download(data: bytes, filename: str, fmt: str) -> Response:
@@ -78,7 +82,9 @@ def split_name(name: str, allowed: tuple[str, ...]) -> tuple[str, str]:
 def _import_page(session: Session, **extra: Any) -> ImportPage:
     names = list(session.exec(select(Organisation.name).order_by(Organisation.name).limit(1000)))
     jobs = importer.recent_jobs(session=session)
-    return ImportPage(title="批量导入与导出", organisations=names, jobs=jobs, **extra)
+    running = progress.latest()
+    indexing = running if running is not None and running.running else None
+    return ImportPage(title="批量导入与导出", organisations=names, jobs=jobs, indexing=indexing, **extra)
 
 
 @router.get("/ops/import", response_class=HTMLResponse)
@@ -171,13 +177,15 @@ def import_job(request: Request, job_id: int, session: SessionDep, operator: Ope
     org = session.get(Organisation, job.organisation_id) if job.organisation_id else None
     owner = session.get(User, job.owner_id)
     org_name = org.name if org else f"{(job.new_org or {}).get('name', '')}（新建，导入成功后创建）"
+    indexing = progress.of_job(job_id)
     page = JobPage(
         title=f"导入{KIND_LABELS[job.kind]}",
-        job=ImportJobPublic.of(job),
+        job=ImportJobPublic.of(job, indexing),
         kind_label=KIND_LABELS[job.kind],
         policy_label=importer.POLICIES.get(job.policy, job.policy),
         organisation=org_name,
         owner=f"{owner.name}（{owner.email}）" if owner else "",
+        indexing=indexing,
     )
     return render(request, "transfer/job.html", page)
 

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from backend.accounts.models import Organisation, User
 from backend.db import get_engine, utcnow
 from backend.engine import current as matching_engine
+from backend.matching import progress
 from backend.matching.lifecycle import listed_documents
 from backend.postings import needs as needs
 from backend.postings import results as results
@@ -158,7 +159,8 @@ def _finish(job_id: int, scope: Scope, status: str, message: str = "") -> Import
     with scope() as session:
         job = session.get(ImportJob, job_id)
         assert job is not None
-        job.status = status
+        # Published postings are encoded next: the job stays open (编码入索引) until they are.
+        job.status = "indexing" if status == "done" and _will_index(job) else status
         job.message = (message or _summary(job))[:500]
         job.finished_at = job.updated_at = utcnow()
         session.add(job)
@@ -166,16 +168,21 @@ def _finish(job_id: int, scope: Scope, status: str, message: str = "") -> Import
 
 
 def _index(job: ImportJob, scope: Scope) -> None:
-    """Encode the new listings in batches (the per-row index hooks were dropped)."""
+    """Encode the new listings in batches, the progress shown on the job's page."""
     engine = matching_engine()
-    if engine is None or not job.publish or not job.imported:
-        return
+    assert engine is not None
     with scope() as session:
         need_docs, result_docs = listed_documents(session)
-    if job.kind == "needs":
-        engine.sync(side="need", docs=need_docs)
-    else:
-        engine.sync(side="result", docs=result_docs)
+    label = f"导入任务 #{job.id}"
+    with progress.reporting(engine.encoder, label=label, total=job.imported, job_id=job.id):
+        if job.kind == "needs":
+            engine.sync(side="need", docs=need_docs)
+        else:
+            engine.sync(side="result", docs=result_docs)
+
+
+def _will_index(job: ImportJob) -> bool:
+    return matching_engine() is not None and job.publish and job.imported > 0
 
 
 def run_job(*, job_id: int, rows: list[Row], scope: Scope) -> None:
@@ -196,10 +203,22 @@ def run_job(*, job_id: int, rows: list[Row], scope: Scope) -> None:
         log.exception("import job %s failed", job_id)
         _finish(job_id, scope, "failed", "导入中断：系统遇到意外错误，已记录。已导入的行见下方报告")
         return
+    if job.status != "indexing":
+        return
     try:
         _index(job, scope)
     except Exception:  # the rows are stored; the index catches up at the next start-up sync
         log.exception("indexing after import job %s failed", job_id)
+    finally:
+        _set_status(job_id, scope, "done")
+
+
+def _set_status(job_id: int, scope: Scope, status: str) -> None:
+    with scope() as session:
+        job = session.get(ImportJob, job_id)
+        assert job is not None
+        job.status, job.updated_at = status, utcnow()
+        session.add(job)
 
 
 def mark_interrupted_jobs() -> int:
@@ -217,6 +236,12 @@ def mark_interrupted_jobs() -> int:
             job.message = f"导入中断：导入过程中服务重启，{stored}；未处理的行请重新上传"
             job.finished_at = job.updated_at = utcnow()
             session.add(job)
-        if jobs:
+        # Stopped while encoding its postings: every row is stored and the start-up sync that
+        # follows encodes them, so the job is done.
+        encoding = list(session.exec(select(ImportJob).where(ImportJob.status == "indexing")))
+        for job in encoding:
+            job.status, job.updated_at = "done", utcnow()
+            session.add(job)
+        if jobs or encoding:
             session.commit()
     return len(jobs)

@@ -12,6 +12,9 @@ from backend.accounts.models import User
 from backend.db import utcnow
 from backend.deps import SessionDep
 from backend.engine import current as matching_engine
+from backend.follow import bookmarks, subscriptions
+from backend.follow.bookmarks import SavedPosting
+from backend.follow.subscriptions import SubscriptionView
 from backend.pairings import service as pairings
 from backend.pairings import visibility
 from backend.pairings.models import Pairing
@@ -48,6 +51,14 @@ class PairingRow:
 
 
 @dataclass
+class FollowSummary:
+    """The workspace's 收藏 and 订阅 (each removable there)."""
+
+    bookmarks: list[SavedPosting]
+    subscriptions: list[SubscriptionView]
+
+
+@dataclass
 class WorkspacePage:
     """Context of the workspace."""
 
@@ -62,6 +73,7 @@ class WorkspacePage:
     seen_at: datetime | None = None
     matching_on: bool = True
     new_total: int = field(default=0)
+    follow: FollowSummary | None = None
 
 
 def _postings(session: Session, user: User, since: datetime | None) -> list[PostingRow]:
@@ -138,6 +150,10 @@ def workspace(request: Request, session: SessionDep, viewer: SignedIn) -> HTMLRe
         seen_at=since,
         matching_on=matching_engine() is not None,
         new_total=sum(r.matches.new_count for r in postings),
+        follow=FollowSummary(
+            bookmarks=bookmarks.saved(session=session, user=user)[0],
+            subscriptions=subscriptions.listed(session=session, user=user),
+        ),
     )
     user.workspace_seen_at = utcnow()  # what is new is measured from this visit next time
     session.add(user)

@@ -273,7 +273,7 @@ def test_page_shows_the_figures_as_charts(client: TestClient, session: Session, 
     assert response.status_code == 200
     soup = BeautifulSoup(response.text, "html.parser")
     assert [k.get_text(strip=True) for k in soup.select(".kpi-value")] == ["5", "3", "2", "1", "120"]
-    labels = [svg["aria-label"] for svg in soup.select("svg.chart")]
+    labels = [svg["aria-label"] for svg in soup.select("svg.chart:not(.chart-narrow)")]
     assert "对接漏斗：推荐 5，意向 3，已批准 2，洽谈中 2，已签约 1" in labels
     assert labels[1] == "2 / 4 条需求 50%"
     assert soup.select_one("input[name=from]")["value"] == "2025-03-01"
@@ -316,7 +316,7 @@ def test_csv_download(client: TestClient, session: Session, world: World) -> Non
     assert signed[0].startswith("对接编号,技术需求,科技成果")
     assert len(signed) == 2
     assert ',"\'=HYPERLINK(""http://x"",""点我"")",' in signed[1]
-    assert signed[1].endswith(",2025-03-10,120.0")
+    assert signed[1].endswith(",2025-03-10 10:00,2025-03-10,120.0")  # 02:00 UTC is 10:00 in Beijing
     weekly_csv = client.get(f"/ops/dashboard/weekly.csv?{MARCH_Q}&field=electronic_info").content.decode(
         "utf-8-sig"
     )

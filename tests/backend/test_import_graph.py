@@ -15,7 +15,7 @@ BACKEND = Path(__file__).resolve().parents[2] / "backend"
 # Bottom to top. A package may import packages of its own layer or of lower layers only.
 LAYERS: list[set[str]] = [
     {"config", "vocab"},
-    {"db", "validation", "highlight", "snippet", "engine", "templating", "outgoing_mail"},
+    {"db", "validation", "highlight", "snippet", "engine", "templating", "outgoing_mail", "timefmt"},
     {"errors"},
     {"deps", "forms", "audit"},
     {"accounts"},
@@ -23,6 +23,7 @@ LAYERS: list[set[str]] = [
     {"postings"},
     {"matching"},
     {"pairings"},
+    {"follow"},
     {"needs", "results", "workspace", "ops", "dashboard", "transfer", "home", "demo", "security", "models"},
     {"serve", "main"},
 ]

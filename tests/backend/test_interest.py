@@ -75,7 +75,7 @@ def test_interest_creates_one_pairing_one_event_and_tells_the_other_side_and_ope
     login(client, w["enterprise"])
     response = interest(client, w)
     assert response.status_code == 303
-    assert response.headers["location"] == f"/needs/{w['need'].id}#match-result-{w['result'].id}"
+    assert response.headers["location"] == f"/needs/{w['need'].id}#pair-{w['need'].id}-{w['result'].id}"
     [pairing] = pairing_rows(session)
     assert pairing.status == PairingStatus.interested and pairing.proposed_by == "enterprise"
     events = pairings.events(session=session, pairing=pairing)

@@ -14,6 +14,7 @@ import backend.models  # noqa: F401  (registers every table)
 from alembic import command
 from backend.db import make_engine
 from tests.conftest import alembic_config
+from tests.databases import drop_database, new_database_url
 
 EXPECTED_TABLES = {
     "organisation",
@@ -27,15 +28,20 @@ EXPECTED_TABLES = {
     "notification",
     "import_job",
     "account_token",
+    "bookmark",
+    "subscription",
+    "subscription_hit",
 }
 
 
 @pytest.fixture
 def fresh_engine(tmp_path: Path) -> Iterator[Engine]:
-    """An engine on a new, empty SQLite file."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    """An engine on a new, empty database (a SQLite file, or a PostgreSQL database with `make test-pg`)."""
+    url = new_database_url(tmp_path, "fresh")
+    engine = make_engine(url)
     yield engine
     engine.dispose()
+    drop_database(url)
 
 
 def _migrate(engine: Engine, direction: str, target: str) -> None:

@@ -6,7 +6,7 @@ import json
 import socketserver
 import threading
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from bs4 import BeautifulSoup
@@ -164,7 +164,8 @@ def test_ago_in_words() -> None:
     assert ago(now - timedelta(minutes=3, seconds=5), now) == "3 分钟前"
     assert ago(now - timedelta(hours=5), now) == "5 小时前"
     assert ago(now - timedelta(days=2), now) == "2 天前"
-    assert ago(now - timedelta(days=40), now) == (now - timedelta(days=40)).strftime("%Y-%m-%d")
+    late = datetime(2026, 12, 1, 20, 30, tzinfo=UTC)  # 04:30 on 12-02 in Beijing
+    assert ago(late - timedelta(days=40), late) == "2026-10-23"  # the Beijing day, not UTC's 10-22
 
 
 # ---- email ----------------------------------------------------------------------------------

@@ -10,9 +10,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
-from alembic import command
 from backend.accounts.models import User
-from backend.db import make_engine
 from backend.errors import Conflict, DomainError, InvalidInput, NotPermitted
 from backend.ops import pairing_queue as desk
 from backend.ops import suggestions as suggest
@@ -20,7 +18,7 @@ from backend.pairings import service as pairings
 from backend.pairings.models import Pairing, PairingEvent
 from backend.vocab import PairingStatus as S
 from backend.vocab import Role
-from tests.conftest import alembic_config
+from tests.databases import drop_database, migrated_engine, new_database_url
 from tests.factories import make_need, make_result, make_user
 
 TODAY = date.today()
@@ -255,14 +253,12 @@ def test_a_duplicate_the_check_missed_is_still_a_conflict(
 
 @pytest.fixture
 def file_engine(tmp_path: Path) -> Iterator[Engine]:
-    """A migrated SQLite file of its own, so sessions really use separate connections."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'race.db'}")
-    cfg = alembic_config()
-    with engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "head")
+    """A migrated database of its own, so sessions really use separate connections."""
+    url = new_database_url(tmp_path, "race")
+    engine = migrated_engine(url)
     yield engine
     engine.dispose()
+    drop_database(url)
 
 
 def _race_setup(engine: Engine) -> tuple[int, int, int]:

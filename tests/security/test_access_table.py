@@ -22,6 +22,8 @@ from sqlmodel import select
 from backend.accounts.models import AccountToken
 from backend.accounts.security import token_digest
 from backend.db import utcnow
+from backend.follow import bookmarks
+from backend.follow.models import Bookmark, Subscription
 from backend.main import app
 from backend.transfer import exporter
 from tests.factories import PASSWORD, need_data, result_data
@@ -114,6 +116,28 @@ def _live_reset_link(w: World) -> dict[str, Any]:
     return {"new_password": "Reset-pass9", "new_password_confirm": "Reset-pass9"}
 
 
+SUBSCRIPTION_ID = 424242  # the enterprise's subscription, made by _enterprise_subscription
+
+
+def _enterprise_subscription(w: World) -> None:
+    """Give the enterprise a subscription with a known id (for the delete routes)."""
+    if w.session.get(Subscription, SUBSCRIPTION_ID) is None:
+        owner = w.users["enterprise"]
+        w.session.add(
+            Subscription(id=SUBSCRIPTION_ID, user_id=owner.id or 0, side="result", field="biomedicine")
+        )
+        w.session.commit()
+
+
+def _everyone_bookmarked_the_result(w: World) -> dict[str, Any]:
+    """Every signed-in role has bookmarked the published result; the form that removes it."""
+    for user in w.users.values():
+        if bookmarks.find(session=w.session, user=user, side="result", posting_id=w.result.id or 0) is None:
+            w.session.add(Bookmark(user_id=user.id or 0, side="result", posting_id=w.result.id or 0))
+    w.session.commit()
+    return {"side": "result", "posting_id": w.result.id}
+
+
 ACCESS: dict[str, list[Case]] = {
     # --- system
     "GET /openapi.json": [Case("/openapi.json", everyone(200))],
@@ -121,6 +145,7 @@ ACCESS: dict[str, list[Case]] = {
     "GET /docs/oauth2-redirect": [Case("/docs/oauth2-redirect", everyone(200))],
     "GET /redoc": [Case("/redoc", everyone(200))],
     "GET /healthz": [Case("/healthz", everyone(200))],
+    "GET /favicon.ico": [Case("/favicon.ico", everyone(200))],
     "MOUNT /static": [
         Case("/static/css/site.css", everyone(200)),
         Case("/static/../backend/config.py", everyone(404)),
@@ -327,6 +352,82 @@ ACCESS: dict[str, list[Case]] = {
     "GET /api/pairings/{pairing_id}": [
         Case("/api/pairings/{pairing}", (401, 200, 404, 200, 404, 200)),
         Case("/api/pairings/{pairing_secret}", (401, 200, 404, 404, 200, 200)),
+    ],
+    # --- 收藏, 订阅, 对比 (backend/follow)
+    "GET /bookmarks": [Case("/bookmarks", (LOGIN, 200, 200, 200, 200, 200))],
+    "POST /bookmarks": [
+        Case(
+            "/bookmarks",
+            (LOGIN, 303, 303, 303, 303, 303),
+            form=lambda w: {"side": "result", "posting_id": w.result.id},
+        ),
+        Case(
+            "/bookmarks",
+            (LOGIN, 303, 404, 404, 404, 303),
+            form=lambda w: {"side": "need", "posting_id": w.need_sec.id},
+        ),
+    ],
+    "POST /bookmarks/remove": [
+        Case("/bookmarks/remove", (LOGIN, 303, 303, 303, 303, 303), form=_everyone_bookmarked_the_result)
+    ],
+    "POST /bookmarks/forget-hidden": [
+        Case("/bookmarks/forget-hidden", (LOGIN, 303, 303, 303, 303, 303), form=lambda w: {})
+    ],
+    "GET /subscriptions": [Case("/subscriptions", (LOGIN, 200, 200, 200, 200, 200))],
+    "POST /subscriptions": [
+        Case(
+            "/subscriptions",
+            (LOGIN, 303, 303, 303, 303, 303),
+            form=lambda w: {"field": "biomedicine", "min_band": "good"},
+        )
+    ],
+    "POST /subscriptions/{subscription_id:int}/delete": [
+        Case(
+            f"/subscriptions/{SUBSCRIPTION_ID}/delete",
+            (LOGIN, 303, 404, 404, 404, 404),
+            form=lambda w: _enterprise_subscription(w) or {},
+        )
+    ],
+    "GET /compare": [
+        Case("/compare?ids={result},{result2}", everyone(200)),
+        Case("/compare?ids={result},{result_draft}", (404, 404, 404, 200, 404, 200)),
+        Case("/compare?ids={result}", everyone(422)),
+    ],
+    "GET /api/bookmarks": [Case("/api/bookmarks", (401, 200, 200, 200, 200, 200))],
+    "POST /api/bookmarks": [
+        Case(
+            "/api/bookmarks",
+            (401, 201, 201, 201, 201, 201),
+            json=lambda w: {"side": "result", "posting_id": w.result.id},
+        ),
+        Case(
+            "/api/bookmarks",
+            (401, 201, 404, 404, 404, 201),
+            json=lambda w: {"side": "need", "posting_id": w.need_sec.id},
+        ),
+    ],
+    "DELETE /api/bookmarks/{side}/{posting_id}": [
+        Case(
+            "/api/bookmarks/result/{result}",
+            (401, 204, 204, 204, 204, 204),
+            json=_everyone_bookmarked_the_result,
+        )
+    ],
+    "GET /api/subscriptions": [Case("/api/subscriptions", (401, 200, 200, 200, 200, 200))],
+    "POST /api/subscriptions": [
+        Case("/api/subscriptions", (401, 201, 201, 201, 201, 201), json=lambda w: {"region": "湖北省"}),
+        Case("/api/subscriptions", (401, 422, 422, 422, 422, 422), json=lambda w: {"side": "need"}),
+    ],
+    "DELETE /api/subscriptions/{subscription_id}": [
+        Case(
+            f"/api/subscriptions/{SUBSCRIPTION_ID}",
+            (401, 204, 404, 404, 404, 404),
+            json=lambda w: _enterprise_subscription(w),
+        )
+    ],
+    "GET /api/compare": [
+        Case("/api/compare?ids={result},{result2}", everyone(200)),
+        Case("/api/compare?ids={result},{result_draft}", (404, 404, 404, 200, 404, 200)),
     ],
     # --- notifications
     "GET /notifications": [Case("/notifications", (LOGIN, 200, 200, 200, 200, 200))],

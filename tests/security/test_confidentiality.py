@@ -9,13 +9,18 @@ never appears. Exports are operators' only (tests/security/test_access_table.py:
 /ops/export and /ops/dashboard/*.csv give every other role 403 or a login redirect).
 """
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import select
 
+from backend.db import utcnow
+from backend.follow.models import Bookmark, Subscription, SubscriptionHit
 from backend.main import app
 from backend.matching.lifecycle import listed_documents
+from backend.postings.changes import mark_changed
 from embeddings.engine import MatchEngine
 from tests.security.routes import all_routes
 from tests.security.test_access_table import ACCESS
@@ -99,6 +104,30 @@ def _pairing_events(client: TestClient, world: World) -> None:
     )
 
 
+def _follow_ups(world: World) -> None:
+    """Outsiders bookmarked the secret need (before it turned 保密, say) and subscribed to what would
+    match it; it is announced again (an edit): no subscription fires, and the crawl finds no name."""
+    long_ago = utcnow() - timedelta(days=30)
+    for role in OUTSIDERS[1:]:
+        user_id = world.users[role].id or 0
+        world.session.add(Bookmark(user_id=user_id, side="need", posting_id=world.need_sec.id or 0))
+        for query in ("", "高温合金叶片内部缺陷检测"):
+            world.session.add(
+                Subscription(
+                    user_id=user_id,
+                    side="need",
+                    field="advanced_manufacturing",
+                    query=query,
+                    min_band="weak",
+                    created_at=long_ago,
+                )
+            )
+    world.session.commit()
+    mark_changed(session=world.session, side="need", item_id=world.need_sec.id or 0)
+    world.session.commit()
+    assert world.session.exec(select(SubscriptionHit)).all() == []
+
+
 def test_secret_need_is_matched_but_never_shown_to_outsiders(
     access_client: TestClient, world: World, match_engine: MatchEngine
 ) -> None:
@@ -112,6 +141,7 @@ def test_secret_need_is_matched_but_never_shown_to_outsiders(
     assert MARKER in access_client.get(f"/needs/{world.need_sec.id}").text
 
     _pairing_events(access_client, world)
+    _follow_ups(world)
     urls = _get_urls(world)
     assert len(urls) > 60
     leaks: list[str] = []

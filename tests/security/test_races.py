@@ -1,7 +1,7 @@
 """Simultaneous duplicates never answer 500 (issue 13, findings 5 and 6).
 
 Threads fire identical requests at the app at once, each with its own client, against a
-migrated SQLite file of their own (separate connections, as in production). A duplicate that
+migrated database of their own (separate connections, as in production). A duplicate that
 slipped past a service's look-up is refused by the database's unique index; the loser must get
 the answer a sequential duplicate gets (422 for a taken email or organisation name, 409 for an
 interest already recorded), never a 500, and the database holds one record.
@@ -17,15 +17,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
-from alembic import command
 from backend.accounts.models import Organisation, User
 from backend.accounts.service import start_session
 from backend.accounts.session_cookie import SESSION_COOKIE
-from backend.db import get_session, make_engine
+from backend.db import get_session
 from backend.main import app
 from backend.pairings.models import Pairing
 from backend.vocab import Role
-from tests.conftest import alembic_config
+from tests.databases import drop_database, migrated_engine, new_database_url
 from tests.factories import PASSWORD, make_need, make_result, make_user
 
 THREADS = 8
@@ -33,11 +32,8 @@ THREADS = 8
 
 @pytest.fixture
 def file_engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'race.db'}")
-    cfg = alembic_config()
-    with engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "head")
+    url = new_database_url(tmp_path, "race")
+    engine = migrated_engine(url)
 
     def _session() -> Iterator[Session]:
         with Session(engine, expire_on_commit=False) as session:
@@ -53,6 +49,7 @@ def file_engine(tmp_path: Path) -> Iterator[Engine]:
     yield engine
     app.dependency_overrides.pop(get_session, None)
     engine.dispose()
+    drop_database(url)
 
 
 def _at_once(call: Callable[[TestClient], Any], n: int = THREADS) -> list[int]:

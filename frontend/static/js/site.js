@@ -2,6 +2,21 @@
 (function () {
   "use strict";
 
+  // The 菜单 button of narrow screens: a disclosure; the CSS shows the menu while aria-expanded is "true".
+  var navToggle = document.querySelector("[data-nav-toggle]");
+  var navMenu = navToggle && document.getElementById(navToggle.getAttribute("aria-controls"));
+  if (navToggle && navMenu) {
+    var setMenu = function (open) { navToggle.setAttribute("aria-expanded", open ? "true" : "false"); };
+    var menuOpen = function () { return navToggle.getAttribute("aria-expanded") === "true"; };
+    navToggle.addEventListener("click", function () { setMenu(!menuOpen()); });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && menuOpen()) { setMenu(false); navToggle.focus(); }
+    });
+    document.addEventListener("click", function (event) {  // a tap outside the menu closes it
+      if (menuOpen() && !navMenu.contains(event.target) && !navToggle.contains(event.target)) setMenu(false);
+    });
+  }
+
   // <button data-confirm="…">: ask before submitting.
   document.addEventListener("click", function (event) {
     var button = event.target.closest ? event.target.closest("[data-confirm]") : null;
@@ -55,6 +70,15 @@
           document.getElementById("job-progress").textContent = "已处理 " + data.processed + " / " + data.total + " 行";
           document.getElementById("job-bar").value = data.processed;
           document.getElementById("job-status").textContent = data.status_label;
+          var encoding = document.getElementById("job-indexing");
+          if (encoding && data.indexing) {
+            encoding.textContent = data.indexing.summary;
+            document.getElementById("index-bar").max = data.indexing.total || 1;
+            document.getElementById("index-bar").value = data.indexing.done;
+          } else if (!encoding && data.status === "indexing") {
+            window.location.reload();  // the rows are stored: show the report and the encoding
+            return;
+          }
           if (data.finished) { window.location.reload(); } else { setTimeout(poll, 1000); }
         })
         .catch(function () { setTimeout(poll, 3000); });

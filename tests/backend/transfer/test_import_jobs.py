@@ -76,16 +76,11 @@ def test_published_imports_are_encoded_in_one_batch(
 def test_default_runner_imports_in_a_thread_with_its_own_sessions(
     tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from alembic import command
-    from backend.db import make_engine
     from backend.transfer.reader import Row
-    from tests.conftest import alembic_config
+    from tests.databases import drop_database, migrated_engine, new_database_url
 
-    engine = make_engine(f"sqlite:///{tmp_path / 'thread.db'}")
-    cfg = alembic_config()
-    with engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "head")
+    url = new_database_url(tmp_path, "thread")
+    engine = migrated_engine(url)
     monkeypatch.setattr(worker, "get_engine", lambda: engine)
     with Session(engine) as db:
         op = make_user(db, Role.operator)
@@ -116,3 +111,4 @@ def test_default_runner_imports_in_a_thread_with_its_own_sessions(
         assert (done.status, done.processed, done.imported) == ("done", 3, 3)
         assert set(db.exec(select(Need.title))) == {f"线程导入{i}" for i in range(3)}
     engine.dispose()
+    drop_database(url)
