@@ -120,7 +120,7 @@ def _card(view: matching.MatchView, *, side: Literal["need", "result"], trl: tup
         organisation_name=other.organisation_name,
         result_trl=trl[0],
         trl_wanted=trl[1],
-        score=round(view.score),
+        score=view.score,  # shown through the one `score` filter (display_score)
         segments=segments(semantic=view.semantic, lexical=view.lexical, fit=view.fit_points),
         shared_terms=view.shared_terms,
         related_terms=[(t["need_term"], t["result_term"]) for t in view.related_terms],

@@ -41,3 +41,27 @@ class PairingEvent(SQLModel, table=True):
     to_status: PairingStatus = Field(sa_type=String(20))
     note: str = Field(default="", max_length=1000)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class PairingMessage(SQLModel, table=True):
+    """One message of a pairing's 在线洽谈 thread (parties and operators; kept with the record)."""
+
+    __tablename__ = "pairing_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    pairing_id: int = Field(foreign_key="pairing.id", index=True)
+    author_id: int = Field(foreign_key="user.id")
+    body: str = Field(max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class PairingRead(SQLModel, table=True):
+    """How far a user has read a pairing's thread (for unread counts)."""
+
+    __tablename__ = "pairing_read"
+    __table_args__ = (UniqueConstraint("pairing_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    pairing_id: int = Field(foreign_key="pairing.id", index=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    last_message_id: int = 0

@@ -14,11 +14,12 @@ from backend.deps import SessionDep
 from backend.errors import Conflict, InvalidInput, NotPermitted
 from backend.forms import PostedForm
 from backend.matching.snapshot import live_score
-from backend.pairings import interest, visibility
+from backend.pairings import interest, thread, visibility
 from backend.pairings import service as pairings
 from backend.pairings.announce import announce_party_step
 from backend.pairings.models import Pairing
 from backend.pairings.state import PairState, asker_side, pair_box_id
+from backend.pairings.thread import MessageView
 from backend.postings import needs as needs
 from backend.postings import results as results
 from backend.postings.display import posting_title
@@ -71,6 +72,11 @@ class PairingPage:
     can_withdraw: bool = False
     can_negotiate: bool = False
     side_labels: dict[str, str] = field(default_factory=lambda: SIDE_LABELS)
+    thread: list[MessageView] = field(default_factory=list)  # 在线洽谈
+    can_write: bool = False
+    thread_note: str = ""  # why the viewer may not write yet
+    draft: str = ""  # a message sent back with an error, kept
+    thread_error: str = ""
 
 
 def _url(pairing_id: int | None) -> str:
@@ -162,6 +168,9 @@ def pairing_page(session: Session, pairing: Pairing, user: User) -> PairingPage:
         disclosed=disclosed,
         my_side=mine,
         live_score=None if hidden else live_score(need=need_row, result=result_row),
+        thread=thread.messages(session=session, pairing=pairing, viewer=user),
+        can_write=thread.can_write(session=session, pairing=pairing, user=user),
+        thread_note=thread.why_not(session=session, pairing=pairing, user=user),
     )
     if mine is not None:
         page.can_withdraw = status in WITHDRAWABLE
@@ -182,7 +191,9 @@ def my_pairings(viewer: SignedIn) -> RedirectResponse:
 @router.get("/pairings/{pairing_id:int}", response_class=HTMLResponse)
 def pairing_detail(request: Request, pairing_id: int, session: SessionDep, viewer: SignedIn) -> HTMLResponse:
     pairing = pairings.get_visible(session=session, pairing_id=pairing_id, user=viewer.user)
-    return render(request, "pairings/detail.html", pairing_page(session, pairing, viewer.user))
+    page = pairing_page(session, pairing, viewer.user)
+    thread.mark_read(session=session, pairing=pairing, user=viewer.user)  # the thread is on the page
+    return render(request, "pairings/detail.html", page)
 
 
 def _party_step(

@@ -116,7 +116,7 @@ def propose(
     pairing = Pairing(
         need_id=need.id,
         result_id=result.id,
-        score=round(max(0.0, min(100.0, score)), 2),
+        score=max(0.0, min(100.0, score)),  # unrounded: shown through display_score, like the live score
         explanation=explanation,
         proposed_by=proposer,
         proposed_by_user_id=by.id if by else None,

@@ -57,7 +57,7 @@ def brief_matches(
         out.new_count += int(new)
         if len(out.top) < show:
             url = f"/{'results' if isinstance(item, Need) else 'needs'}/{other.id}"
-            out.top.append(BriefMatch(round(hit.score), other.title, url, new))
+            out.top.append(BriefMatch(hit.score, other.title, url, new))
         k -= 1
         if k == 0:
             break

@@ -16,7 +16,7 @@ from backend.follow import bookmarks, subscriptions
 from backend.follow.bookmarks import SavedPosting
 from backend.follow.subscriptions import SubscriptionView
 from backend.pairings import service as pairings
-from backend.pairings import visibility
+from backend.pairings import thread, visibility
 from backend.pairings.models import Pairing
 from backend.pairings.state import PairState, asker_side
 from backend.postings.need_model import Need
@@ -48,6 +48,7 @@ class PairingRow:
     score: float
     updated_at: datetime
     pair: PairState | None = None  # set when the other side asked and we can answer
+    unread: int = 0  # 在线洽谈 messages by others not read yet
 
 
 @dataclass
@@ -115,7 +116,7 @@ def _pairing_row(session: Session, pairing: Pairing, user: User) -> PairingRow:
         need_title="保密需求" if hidden or need is None else need.title,
         result_title=result.title if result else "",
         status=PairingStatus(pairing.status),
-        score=round(pairing.score),
+        score=pairing.score,
         updated_at=pairing.updated_at,
     )
 
@@ -132,8 +133,12 @@ def workspace(request: Request, session: SessionDep, viewer: SignedIn) -> HTMLRe
     incoming: list[PairingRow] = []
     grouped: dict[PairingStatus, list[PairingRow]] = {}
     mine = "need" if enterprise else "result"
+    unread = thread.unread_counts(
+        session=session, user=user, pairing_ids=[p.id for p in rows if p.id is not None]
+    )
     for p in rows:
         row = _pairing_row(session, p, user)
+        row.unread = unread.get(row.id, 0)
         grouped.setdefault(row.status, []).append(row)
         if row.status == PairingStatus.interested and asker_side(session=session, pairing=p) != mine:
             row.pair = PairState(p.need_id, p.result_id, p.id, row.status, "confirm")

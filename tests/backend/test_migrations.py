@@ -24,6 +24,8 @@ EXPECTED_TABLES = {
     "result",
     "pairing",
     "pairing_event",
+    "pairing_message",
+    "pairing_read",
     "audit_entry",
     "notification",
     "import_job",

@@ -353,6 +353,23 @@ ACCESS: dict[str, list[Case]] = {
         Case("/api/pairings/{pairing}", (401, 200, 404, 200, 404, 200)),
         Case("/api/pairings/{pairing_secret}", (401, 200, 404, 404, 200, 200)),
     ],
+    # --- 在线洽谈: parties write only after approval (this pairing is at 意向), operators always
+    "POST /pairings/{pairing_id:int}/messages": [
+        Case(
+            "/pairings/{pairing}/messages", (LOGIN, 403, 404, 403, 404, 303), form=lambda w: {"body": "你好"}
+        )
+    ],
+    "GET /api/pairings/{pairing_id}/messages": [
+        Case("/api/pairings/{pairing}/messages", (401, 200, 404, 200, 404, 200)),
+        Case("/api/pairings/{pairing_secret}/messages", (401, 200, 404, 404, 200, 200)),
+    ],
+    "POST /api/pairings/{pairing_id}/messages": [
+        Case(
+            "/api/pairings/{pairing}/messages",
+            (401, 403, 404, 403, 404, 201),
+            json=lambda w: {"body": "你好"},
+        )
+    ],
     # --- 收藏, 订阅, 对比 (backend/follow)
     "GET /bookmarks": [Case("/bookmarks", (LOGIN, 200, 200, 200, 200, 200))],
     "POST /bookmarks": [
