@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
+from embeddings.duplicates import Similar
 from embeddings.explain import Explanation, explain
 from embeddings.fit import Filters, FitItem, assess, fit_points, passes
 from embeddings.index import VectorIndex
@@ -225,6 +226,27 @@ class MatchEngine:
         """Free-text search over one side (no profile, so no fit points; filters apply)."""
         probe = Document(id=-1, side=other_side(side), body=text)
         return self._match(probe, k=k, filters=filters, with_explanations=False)
+
+    def similar(self, *, doc: Document, k: int = 5, among: Collection[int] | None = None) -> list[Similar]:
+        """Indexed documents of `doc`'s own side most like it (the near-duplicate check), best first:
+        the `k` nearest by embedding, or every indexed one of `among`; `doc` itself is skipped."""
+        st = self._sides[doc.side]
+        qvec = self._query_vector(doc)
+        with st.vectors.lock.read():
+            if among is None:
+                _, found = st.vectors.search(qvec[None, :], k=k + 1)
+                ids = [int(i) for i in found[0].tolist() if i >= 0]
+            else:
+                ids = [i for i in among if i in st.vectors]
+            ids = [i for i in ids if i != doc.id and i in st.docs]
+            vecs = st.vectors.vectors(np.array(ids, dtype=np.int64))
+            texts = [st.docs[i].text for i in ids]
+        dense = (vecs @ qvec).tolist() if ids else []
+        out = [
+            Similar(i, round(float(d), 4), round(st.lexical.similarity(doc.text, t), 4))
+            for i, d, t in zip(ids, dense, texts, strict=True)
+        ]
+        return sorted(out, key=lambda s: (-s.similarity, s.id))[:k]
 
     def explain(self, *, need: Document | int, result: Document | int, related: bool = True) -> Explanation:
         """Full explanation of one pair; `related` adds model-related terms (encodes a few words)."""
