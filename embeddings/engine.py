@@ -120,7 +120,7 @@ class MatchEngine:
             reuse = [d for d in todo if d.content_hash in known]
             fresh = [d for d in todo if d.content_hash not in known]
             lexical = LexicalIndex()
-            lexical.add_many([(d.id, d.text) for d in current.values()])
+            lexical.add_many((d.id, d.text) for d in current.values())  # one text alive at a time
             with st.vectors.lock.write():
                 st.vectors.remove(gone)
                 self._add(st, reuse, np.array([known[d.content_hash] for d in reuse], np.float32))
@@ -134,9 +134,11 @@ class MatchEngine:
             with st.vectors.lock.write():
                 st.docs, st.lexical, st.ranker.lexical = current, lexical, lexical
             self._save(side)
-        # Explanations segment with the postings' own technical compounds (a bounded sample).
-        texts = [d.text for d in current.values()]
-        learn_vocabulary(texts[:: max(1, len(texts) // VOCABULARY_SAMPLE)])
+        # Explanations segment with the postings' own technical compounds (a bounded sample); learned
+        # last: what it leaves behind in the heap would otherwise add to the index builds' peaks.
+        learn_vocabulary(
+            [d.text for d in list(current.values())[:: max(1, len(current) // VOCABULARY_SAMPLE)]]
+        )
         return SyncReport(side, encoded=len(fresh), removed=len(gone), unchanged=len(current) - len(todo))
 
     def _add(self, st: _SideState, docs: list[Document], vecs: FloatArray) -> None:
