@@ -37,8 +37,11 @@ def make_engine(url: str) -> Engine:
         # Datetime columns hold naive UTC (as SQLite does). PostgreSQL converts an aware value to
         # the session's time zone before dropping the zone, so the session must be UTC whatever
         # the server's zone (often Asia/Shanghai), or every stored time would be 8 hours off.
+        # A write waits for another's lock as long as SQLite's busy timeout, then fails (a 503),
+        # instead of PostgreSQL's default of waiting for ever.
+        options = "-c timezone=UTC -c lock_timeout=30s"
         return create_engine(
-            url, pool_pre_ping=True, json_serializer=_json, connect_args={"options": "-c timezone=UTC"}
+            url, pool_pre_ping=True, json_serializer=_json, connect_args={"options": options}
         )
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True, json_serializer=_json)

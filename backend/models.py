@@ -2,6 +2,13 @@
 
 from backend.accounts.models import AccountToken, Organisation, User, UserSession
 from backend.audit.models import AuditEntry
+from backend.challenges.models import (
+    Challenge,
+    ChallengeEvent,
+    ChallengeInvitation,
+    Proposal,
+    ProposalScore,
+)
 from backend.follow.models import Bookmark, Subscription, SubscriptionHit
 from backend.notifications.models import Notification
 from backend.pairings.models import Pairing, PairingEvent
@@ -13,12 +20,17 @@ __all__ = [
     "AccountToken",
     "AuditEntry",
     "Bookmark",
+    "Challenge",
+    "ChallengeEvent",
+    "ChallengeInvitation",
     "ImportJob",
     "Need",
     "Notification",
     "Organisation",
     "Pairing",
     "PairingEvent",
+    "Proposal",
+    "ProposalScore",
     "Result",
     "Subscription",
     "SubscriptionHit",

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
+from embeddings.duplicates import Similar
 from embeddings.explain import Explanation, explain
 from embeddings.fit import Filters, FitItem, assess, fit_points, passes
 from embeddings.index import VectorIndex
@@ -119,7 +120,7 @@ class MatchEngine:
             reuse = [d for d in todo if d.content_hash in known]
             fresh = [d for d in todo if d.content_hash not in known]
             lexical = LexicalIndex()
-            lexical.add_many([(d.id, d.text) for d in current.values()])
+            lexical.add_many((d.id, d.text) for d in current.values())  # one text alive at a time
             with st.vectors.lock.write():
                 st.vectors.remove(gone)
                 self._add(st, reuse, np.array([known[d.content_hash] for d in reuse], np.float32))
@@ -133,9 +134,11 @@ class MatchEngine:
             with st.vectors.lock.write():
                 st.docs, st.lexical, st.ranker.lexical = current, lexical, lexical
             self._save(side)
-        # Explanations segment with the postings' own technical compounds (a bounded sample).
-        texts = [d.text for d in current.values()]
-        learn_vocabulary(texts[:: max(1, len(texts) // VOCABULARY_SAMPLE)])
+        # Explanations segment with the postings' own technical compounds (a bounded sample); learned
+        # last: what it leaves behind in the heap would otherwise add to the index builds' peaks.
+        learn_vocabulary(
+            [d.text for d in list(current.values())[:: max(1, len(current) // VOCABULARY_SAMPLE)]]
+        )
         return SyncReport(side, encoded=len(fresh), removed=len(gone), unchanged=len(current) - len(todo))
 
     def _add(self, st: _SideState, docs: list[Document], vecs: FloatArray) -> None:
@@ -225,6 +228,27 @@ class MatchEngine:
         """Free-text search over one side (no profile, so no fit points; filters apply)."""
         probe = Document(id=-1, side=other_side(side), body=text)
         return self._match(probe, k=k, filters=filters, with_explanations=False)
+
+    def similar(self, *, doc: Document, k: int = 5, among: Collection[int] | None = None) -> list[Similar]:
+        """Indexed documents of `doc`'s own side most like it (the near-duplicate check), best first:
+        the `k` nearest by embedding, or every indexed one of `among`; `doc` itself is skipped."""
+        st = self._sides[doc.side]
+        qvec = self._query_vector(doc)
+        with st.vectors.lock.read():
+            if among is None:
+                _, found = st.vectors.search(qvec[None, :], k=k + 1)
+                ids = [int(i) for i in found[0].tolist() if i >= 0]
+            else:
+                ids = [i for i in among if i in st.vectors]
+            ids = [i for i in ids if i != doc.id and i in st.docs]
+            vecs = st.vectors.vectors(np.array(ids, dtype=np.int64))
+            texts = [st.docs[i].text for i in ids]
+        dense = (vecs @ qvec).tolist() if ids else []
+        out = [
+            Similar(i, round(float(d), 4), round(st.lexical.similarity(doc.text, t), 4))
+            for i, d, t in zip(ids, dense, texts, strict=True)
+        ]
+        return sorted(out, key=lambda s: (-s.similarity, s.id))[:k]
 
     def explain(self, *, need: Document | int, result: Document | int, related: bool = True) -> Explanation:
         """Full explanation of one pair; `related` adds model-related terms (encodes a few words)."""

@@ -101,6 +101,15 @@ class VectorIndex:
         if len(ids) == 0:
             return
         self._kill([int(i) for i in ids])
+        if (len(self._slot_of) + len(ids) > self.ann_threshold) != self.approximate:
+            # Straight into the index of the new size, as `rebuild` would make it, without first
+            # filling the old one and copying everything out again (twice the vectors' memory).
+            live = self.ids()
+            old = [self._hashes[self._slot_of[int(i)]] for i in live]
+            vecs = np.concatenate([self.vectors(live), vectors]) if len(live) else vectors
+            self._fill(np.concatenate([live, ids.astype(np.int64)]), [*old, *hashes], vecs)
+            self.version += 1
+            return
         start = len(self._slot_ids)
         self._index.add(np.ascontiguousarray(vectors, dtype=np.float32))
         self._slot_ids = np.concatenate([self._slot_ids, ids.astype(np.int64)])
@@ -134,8 +143,11 @@ class VectorIndex:
     def rebuild(self) -> None:
         """Compact live vectors into a fresh index (exact or HNSW by size)."""
         ids = self.ids()
-        vecs = self.vectors(ids)
-        hashes = [self._hashes[self._slot_of[int(i)]] for i in ids]
+        self._fill(ids, [self._hashes[self._slot_of[int(i)]] for i in ids], self.vectors(ids))
+
+    def _fill(self, ids: IntArray, hashes: list[str], vecs: FloatArray) -> None:
+        """A fresh index of the right kind holding exactly these vectors."""
+        vecs = np.ascontiguousarray(vecs, dtype=np.float32)
         self._index = self._new_index(len(ids))
         self._slot_ids, self._hashes, self._slot_of = np.zeros(0, np.int64), [], {}
         self._bitmap = None
@@ -181,12 +193,18 @@ class VectorIndex:
         ids = np.where(slots >= 0, self._slot_ids[np.maximum(slots, 0)], -1)
         return scores, ids
 
-    def exact_search(self, queries: FloatArray, *, k: int) -> IntArray:
-        """Brute-force top-k doc ids (to measure ANN recall)."""
+    def exact_search(self, queries: FloatArray, *, k: int, step: int = 8192) -> IntArray:
+        """Brute-force top-k doc ids (to measure ANN recall), `step` stored vectors at a time."""
         ids = self.ids()
-        sims = queries @ self.vectors(ids).T
-        top = np.argsort(-sims, axis=1)[:, :k]
-        return ids[top]
+        best_ids = np.zeros((len(queries), 0), dtype=np.int64)
+        best = np.zeros((len(queries), 0), dtype=np.float32)
+        for start in range(0, len(ids), step):
+            block = ids[start : start + step]
+            sims = np.concatenate([best, queries @ self.vectors(block).T], axis=1)
+            cand = np.concatenate([best_ids, np.broadcast_to(block, (len(queries), len(block)))], axis=1)
+            top = np.argsort(-sims, axis=1, kind="stable")[:, :k]
+            best, best_ids = np.take_along_axis(sims, top, axis=1), np.take_along_axis(cand, top, axis=1)
+        return best_ids
 
     # --- persistence -------------------------------------------------------------
     def save(self, *, directory: Path, side: Side) -> None:

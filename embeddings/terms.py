@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -67,6 +67,10 @@ def is_content(word: str) -> bool:
 @lru_cache(maxsize=20_000)
 def tokens(text: str) -> tuple[str, ...]:
     """Words of the normalised text in order; "" marks punctuation and other breaks."""
+    return _segment(text)
+
+
+def _segment(text: str) -> tuple[str, ...]:
     norm = normalize(text)
     out: list[str] = []
     pos = 0
@@ -153,12 +157,13 @@ def learn_vocabulary(texts: Iterable[str], *, min_docs: int = 3, max_words: int 
     """
     df: Counter[tuple[str, ...]] = Counter()
     part_df: Counter[str] = Counter()
-    sides: defaultdict[tuple[str, ...], tuple[Counter[str], Counter[str]]]
-    sides = defaultdict(lambda: (Counter(), Counter()))
+    # (run, left word, right word) counts in one flat Counter, not two Counters per run: most runs
+    # occur once, and two Counter objects apiece made this the sync's biggest transient.
+    around: Counter[tuple[tuple[str, ...], str, str]] = Counter()
     n_docs = 0
     for text in texts:
         n_docs += 1
-        toks = tokens(text)
+        toks = _segment(text)  # not cached: 20,000 texts' words would stay in the cache (~200 MB)
         part_df.update(set(toks))
         grams: set[tuple[str, ...]] = set()
         for n in (2, 3, 4):
@@ -166,11 +171,12 @@ def learn_vocabulary(texts: Iterable[str], *, min_docs: int = 3, max_words: int 
                 run = toks[i : i + n]
                 if _compound_shape(run):
                     grams.add(run)
-                    sides[run][0][toks[i - 1] if i else ""] += 1
-                    sides[run][1][toks[i + n] if i + n < len(toks) else ""] += 1
+                    around[run, toks[i - 1] if i else "", toks[i + n] if i + n < len(toks) else ""] += 1
         df.update(grams)
     # Phrases in more than 2 % of postings are the genre's boilerplate (结果表明, 近年来), not terms.
     max_docs = max(min_docs, int(MAX_DOC_SHARE * n_docs))
+    sides = _neighbours(around, {run for run, count in df.items() if min_docs <= count <= max_docs})
+    del around
     new: list[tuple[str, tuple[str, ...]]] = []
     seen: set[str] = set()
     for run, count in sorted(df.items(), key=lambda kv: (-kv[1], kv[0])):
@@ -192,6 +198,18 @@ def learn_vocabulary(texts: Iterable[str], *, min_docs: int = 3, max_words: int 
         terms.cache_clear()
         _term_set.cache_clear()
     return [w for w, _ in new]
+
+
+def _neighbours(
+    around: Counter[tuple[tuple[str, ...], str, str]], runs: set[tuple[str, ...]]
+) -> dict[tuple[str, ...], tuple[Counter[str], Counter[str]]]:
+    """Each listed run's left and right neighbour words with their counts."""
+    out: dict[tuple[str, ...], tuple[Counter[str], Counter[str]]] = {r: (Counter(), Counter()) for r in runs}
+    for (run, before, after), n in around.items():
+        if run in out:
+            out[run][0][before] += n
+            out[run][1][after] += n
+    return out
 
 
 def _fragment(neighbours: tuple[Counter[str], Counter[str]]) -> bool:

@@ -41,11 +41,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def server_env(workdir: Path) -> dict[str, str]:
-    """The environment of every step: settings pointing into `workdir`, matching on, no network."""
+def server_env(workdir: Path, database_url: str | None = None) -> dict[str, str]:
+    """The environment of every step: settings pointing into `workdir` (the database there too,
+    unless `database_url` names an empty one elsewhere), matching on, no network."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KEMATCH_")}
     env.update(
-        KEMATCH_DATABASE_URL=f"sqlite:///{workdir / 'kematch.db'}",
+        KEMATCH_DATABASE_URL=database_url or f"sqlite:///{workdir / 'kematch.db'}",
         KEMATCH_INDEX_DIR=str(workdir / "index"),
         KEMATCH_DATA_DIR=str(workdir),
         KEMATCH_MATCHING_ENABLED="true",
@@ -111,10 +112,12 @@ def _wait_ready(server: LiveServer, timeout: float) -> None:
     raise RuntimeError(f"server not ready after {timeout:.0f} s:\n{server.log_tail()}")
 
 
-def start_demo_server(*, keep: bool = False, timeout: float = 600) -> LiveServer:
+def start_demo_server(
+    *, keep: bool = False, timeout: float = 600, database_url: str | None = None
+) -> LiveServer:
     """Migrate a fresh database, load the demo data, start uvicorn; returns once /healthz answers."""
     workdir = Path(tempfile.mkdtemp(prefix="kematch-live-"))
-    env = server_env(workdir)
+    env = server_env(workdir, database_url)
     log = workdir / "server.log"
     server = LiveServer(url="", workdir=workdir, keep=keep)
     started = time.monotonic()
@@ -137,9 +140,10 @@ def start_demo_server(*, keep: bool = False, timeout: float = 600) -> LiveServer
     return server
 
 
-def existing_or_new_server() -> LiveServer:
-    """The server at $KEMATCH_LIVE_URL when set (a developer's running demo), else a fresh one."""
+def existing_or_new_server(database_url: str | None = None) -> LiveServer:
+    """The server at $KEMATCH_LIVE_URL when set (a developer's running demo), else a fresh one
+    (on `database_url`, an empty database, when given)."""
     url = os.environ.get("KEMATCH_LIVE_URL", "").rstrip("/")
     if url:
         return LiveServer(url=url, workdir=Path(tempfile.gettempdir()), keep=True)
-    return start_demo_server()
+    return start_demo_server(database_url=database_url)

@@ -115,6 +115,29 @@ def _pairing_before_and_after(s: Shooter) -> None:
     s.visit("enterprise", "/notifications", "notifications")
 
 
+def _phone_polish(s: Shooter) -> None:
+    """The operator's menu folded and open, the dashboard, and 表达对接意向 answered on screen (390 px)."""
+    ops = s.visit("operator", "/ops/reviews", "ops-menu-phone", phone=True)
+    ops.get_by_role("button", name="菜单").click()
+    s.shot(ops, "ops-menu-open-phone")
+    s.visit("operator", "/ops/dashboard", "ops-dashboard-phone", phone=True)
+    ent = s.page("enterprise", phone=True)
+    ent.goto("/needs?mine=1&status=published")
+    for url in ent.locator(".card-list h3 a").evaluate_all("a => a.map(x => x.getAttribute('href'))"):
+        ent.goto(url)
+        card = ent.locator(".match-card", has=ent.locator(".interest summary")).first
+        if card.count():
+            card.locator(".interest summary").click()
+            card.locator("textarea[name=message]").fill("我们关心中试规模和交付周期，希望进一步了解。")
+            card.get_by_role("button", name="提交意向").click()
+            ent.locator(".pair-flash").wait_for()
+            ent.screenshot(path=str(s.out / "need-interest-sent-phone.png"))  # the screen, as it lands
+            s.written.append("need-interest-sent-phone.png")
+            print(f"  {s.out / 'need-interest-sent-phone.png'}", flush=True)
+            return
+    print("  (every match is paired already: the interest screenshot is skipped)")
+
+
 def take_all(s: Shooter) -> None:
     """Every page, as the role that uses it."""
     s.visit(None, "/", "home")
@@ -176,6 +199,7 @@ def take_all(s: Shooter) -> None:
     s.visit("operator", "/ops/import", "ops-import")
     s.visit("operator", "/ops/users/new", "ops-new-user")
     s.visit(None, "/no-such-page", "error-404")
+    _phone_polish(s)
 
 
 def main() -> int:
@@ -187,7 +211,7 @@ def main() -> int:
     print("starting a demo server (fresh database, real model)…", flush=True)
     server: LiveServer = existing_or_new_server()
     try:
-        print(f"server ready at {server.url}; writing {args.out.relative_to(ROOT)}/", flush=True)
+        print(f"server ready at {server.url}; writing {args.out}/", flush=True)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             shooter = Shooter(browser, server.url, args.out)

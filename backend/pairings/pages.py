@@ -99,7 +99,6 @@ def _int(value: Any) -> int:
 def express_interest(session: SessionDep, viewer: SignedIn, form: PostedForm) -> RedirectResponse:
     need_id, result_id = _int(form.get("need_id")), _int(form.get("result_id"))
     back = _safe_back(form.get("back"), "/workspace")
-    box = pair_box_id(need_id, result_id)  # back to the box that was used, its message shown in it
     try:
         pairing = interest.express(
             session=session,
@@ -108,10 +107,12 @@ def express_interest(session: SessionDep, viewer: SignedIn, form: PostedForm) ->
             user=viewer.user,
             message=str(form.get("message", "")),
         )
-    except (Conflict, InvalidInput) as exc:
-        return redirect(back, exc.message, "error", target=box)
+    except (Conflict, InvalidInput) as exc:  # at the page's top: the box may be gone by now
+        return redirect(back, exc.message, "error")
     if pairing.status == S.pending_review:
         return redirect(_url(pairing.id), "已确认对接意向，等待平台审核；批准后双方可查看联系方式")
+    # Back to the box that was used (it now says 意向已发送), with the confirmation shown in it.
+    box = pair_box_id(need_id, result_id)
     return redirect(back, "已表达对接意向，对方和平台运营会收到通知", target=box)
 
 

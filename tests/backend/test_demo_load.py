@@ -11,6 +11,7 @@ from backend.postings.need_model import Need
 from backend.postings.result_model import Result
 from backend.vocab import Confidentiality, PostingStatus
 from tests.conftest import ROOT
+from tests.databases import drop_database, new_database_url
 
 
 def _count(session: Session, model: type, **where: object) -> int:
@@ -38,8 +39,9 @@ def test_demo_data_loads_reviewed_postings_and_working_logins(client: TestClient
 
 
 def test_loader_refuses_a_database_that_holds_data(tmp_path) -> None:
+    url = new_database_url(tmp_path, "k")
     env = {
-        "KEMATCH_DATABASE_URL": f"sqlite:///{tmp_path / 'k.db'}",
+        "KEMATCH_DATABASE_URL": url,
         "KEMATCH_MATCHING_ENABLED": "false",
         "KEMATCH_DATA_DIR": str(tmp_path),
         "PATH": "/usr/bin:/bin",
@@ -55,3 +57,4 @@ def test_loader_refuses_a_database_that_holds_data(tmp_path) -> None:
     assert again.returncode == 0 and "未加载" in again.stdout
     refused = run("-m", "backend.demo.load")
     assert refused.returncode == 1 and "拒绝" in refused.stdout
+    drop_database(url)

@@ -24,6 +24,7 @@ LAYERS: list[set[str]] = [
     {"matching"},
     {"pairings"},
     {"follow"},
+    {"challenges"},
     {"needs", "results", "workspace", "ops", "dashboard", "transfer", "home", "demo", "security", "models"},
     {"serve", "main"},
 ]

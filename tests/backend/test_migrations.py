@@ -33,6 +33,11 @@ EXPECTED_TABLES = {
     "bookmark",
     "subscription",
     "subscription_hit",
+    "challenge",
+    "challenge_proposal",
+    "proposal_score",
+    "challenge_invitation",
+    "challenge_event",
 }
 
 

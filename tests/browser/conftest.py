@@ -1,6 +1,6 @@
 """Browser tests: one live server on the demo data for the whole session, Chromium through Playwright.
 
-The server runs in a subprocess on a fresh temporary database (`alembic upgrade head`, then the
+The server runs in a subprocess on a fresh database of the run's backend (`alembic upgrade head`, then the
 demo loader, which builds the index with the real model). Set KEMATCH_LIVE_URL to drive a server
 you already run instead (tests make unique names, so they can run again on the same data).
 """
@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from tests.browser.helpers import login
+from tests.databases import drop_database, new_database_url
 from tools.live_server import CHROMIUM, CHROMIUM_ARGS, DEMO_LOGINS, LiveServer, existing_or_new_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,10 +32,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def live_server() -> Iterator[LiveServer]:
-    server = existing_or_new_server()
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    # On the run's backend: a SQLite file, or a database on the PostgreSQL server of `make test-pg`.
+    database = new_database_url(tmp_path_factory.mktemp("live"), "live")
+    server = existing_or_new_server(database)
     yield server
     server.stop()
+    drop_database(database)
 
 
 @pytest.fixture(scope="session")

@@ -19,6 +19,7 @@ from backend.main import app
 from backend.matching import lifecycle
 from embeddings.encoder import Encoder, load_encoder
 from tests.conftest import alembic_config
+from tests.databases import drop_database, new_database_url
 from tests.embeddings.kit import FakeEncoder, model_dir
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,7 +27,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @dataclass
 class Site:
-    """One installation: its database file, index directory and the environment a child process needs."""
+    """One installation: its database (`db_path` is the file when it is SQLite), index directory and
+    the environment a child process needs."""
 
     root: Path
     db_path: Path
@@ -56,10 +58,18 @@ def _point_at(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
+def site_url(tmp_path: Path) -> Iterator[str]:
+    """The site's empty database on the run's backend (a SQLite file, or PostgreSQL under `make test-pg`)."""
+    url = new_database_url(tmp_path, "kematch")
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture
+def site(tmp_path: Path, site_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
     """A migrated database and an empty index directory; the app's settings point at them."""
     env = {
-        "KEMATCH_DATABASE_URL": f"sqlite:///{tmp_path / 'kematch.db'}",
+        "KEMATCH_DATABASE_URL": site_url,
         "KEMATCH_INDEX_DIR": str(tmp_path / "index"),
         "KEMATCH_DATA_DIR": str(tmp_path),
         "KEMATCH_MATCHING_ENABLED": "false",

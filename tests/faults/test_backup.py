@@ -15,6 +15,13 @@ from tests.faults.corpus import SOLVER, ranked_result_ids, seed
 from tools.backup import BackupError, backup_sqlite, check_backup, restore_sqlite
 
 
+@pytest.fixture
+def site_url(tmp_path: Path) -> str:
+    """A SQLite site on every run: `tools.backup` snapshots a SQLite file here (on PostgreSQL a
+    backup is `pg_dump`, see docs/deploy.md), whichever database the rest of the run uses."""
+    return f"sqlite:///{tmp_path / 'kematch.db'}"
+
+
 def dump(path: Path) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, in a stable order."""
     conn = sqlite3.connect(path)

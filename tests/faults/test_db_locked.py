@@ -1,11 +1,15 @@
-"""Another connection holds the database's write lock: the app waits, or answers a clear 503."""
+"""Another connection holds the database's write lock: the app waits, or answers a clear 503.
+
+SQLite: the other connection holds the file's write lock (BEGIN IMMEDIATE); the app waits up to its
+busy timeout. PostgreSQL: it holds EXCLUSIVE locks on the tables a save writes (reads go on); the
+app waits up to its lock timeout. Both then give up with the same 503.
+"""
 
 import sqlite3
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +17,7 @@ from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from sqlalchemy import event, text
 
-from backend.db import get_engine
+from backend.db import get_engine, make_engine
 from tests.factories import PASSWORD, login, need_data
 from tests.faults.conftest import Server, Site
 from tests.faults.corpus import seed
@@ -22,18 +26,29 @@ BUSY = "系统繁忙，请稍后重试"
 
 
 @contextmanager
-def write_lock(db_path: Path, seconds: float) -> Iterator[threading.Thread]:
-    """Another process-like connection takes the write lock (BEGIN IMMEDIATE) for `seconds`."""
+def write_lock(site: Site, seconds: float) -> Iterator[threading.Thread]:
+    """Another connection of its own takes the write lock for `seconds`."""
     taken = threading.Event()
+    url = site.env["KEMATCH_DATABASE_URL"]
 
     def hold() -> None:
-        conn = sqlite3.connect(db_path, isolation_level=None)
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute("UPDATE organisation SET name = name")  # a pending write of its own
-        taken.set()
-        time.sleep(seconds)
-        conn.execute("ROLLBACK")
-        conn.close()
+        if url.startswith("sqlite"):
+            conn = sqlite3.connect(site.db_path, isolation_level=None)
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("UPDATE organisation SET name = name")  # a pending write of its own
+            taken.set()
+            time.sleep(seconds)
+            conn.execute("ROLLBACK")
+            conn.close()
+            return
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            tables = ", ".join(f'"{t}"' for t in TABLES)
+            conn.execute(text(f"LOCK TABLE {tables} IN EXCLUSIVE MODE"))
+            taken.set()
+            time.sleep(seconds)
+            conn.rollback()
+        engine.dispose()
 
     holder = threading.Thread(target=hold, daemon=True)
     holder.start()
@@ -47,10 +62,13 @@ def write_lock(db_path: Path, seconds: float) -> Iterator[threading.Thread]:
 def short_busy_timeout(ms: int) -> None:
     """Make the app give up waiting for the lock after `ms` (new connections only, so reset the pool)."""
     engine = get_engine()
+    setting = f"PRAGMA busy_timeout={ms}" if engine.dialect.name == "sqlite" else f"SET lock_timeout = {ms}"
 
     @event.listens_for(engine, "connect")
     def _short(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.execute(f"PRAGMA busy_timeout={ms}")
+        dbapi_conn.execute(setting)
+        if engine.dialect.name != "sqlite":
+            dbapi_conn.commit()  # psycopg opened a transaction for the SET
 
     engine.dispose()
 
@@ -78,7 +96,7 @@ def test_app_waits_for_a_short_lock_and_succeeds(site: Site, server: Server) -> 
     with server() as client:
         _enterprise_client(client, site)
         before = counts(*TABLES)
-        with write_lock(site.db_path, seconds=1.5):
+        with write_lock(site, seconds=1.5):
             assert client.get("/api/needs").status_code == 200  # readers are not blocked (WAL)
             started = time.monotonic()
             response = client.post("/api/needs", json=need_data(title="锁释放后保存的需求"))
@@ -96,7 +114,7 @@ def test_lock_past_the_busy_timeout_gives_a_clear_503_and_writes_nothing(site: S
         short_busy_timeout(300)
         email = client.get("/api/auth/me").json()["email"]
         before = counts(*TABLES)
-        with write_lock(site.db_path, seconds=3):
+        with write_lock(site, seconds=3):
             api = client.post("/api/needs", json=need_data(title="锁超时的需求"))
             cookies = dict(client.cookies)
             client.cookies.clear()  # the log-in form of a signed-out visitor: it writes a login session

@@ -1,4 +1,5 @@
-"""Disk full while saving: index files (ENOSPC) and the database ("database or disk is full")."""
+"""Disk full while saving: index files (ENOSPC) and the database (SQLite "database or disk is full",
+PostgreSQL "No space left on device")."""
 
 import errno
 from collections.abc import Iterator
@@ -98,8 +99,12 @@ def test_index_files_cannot_be_written(
 
 @contextmanager
 def database_capped(extra_pages: int) -> Iterator[None]:
-    """Every new connection may grow the database by at most `extra_pages` pages."""
+    """The database may grow by at most about `extra_pages` pages, then refuses writes as a full disk does."""
     engine = get_engine()
+    if engine.dialect.name != "sqlite":
+        with postgres_capped(extra_bytes=extra_pages * 8192):
+            yield
+        return
     with engine.connect() as conn:
         pages = conn.execute(text("PRAGMA page_count")).scalar_one()
 
@@ -113,6 +118,35 @@ def database_capped(extra_pages: int) -> Iterator[None]:
     finally:
         event.remove(engine, "connect", cap)
         engine.dispose()
+
+
+@contextmanager
+def postgres_capped(extra_bytes: int) -> Iterator[None]:
+    """PostgreSQL: once the need table (with its indexes and TOAST) has grown by `extra_bytes`, an
+    insert fails with the server's own answer to a full disk (SQLSTATE 53100, disk_full)."""
+    engine = get_engine()
+    with engine.begin() as conn:
+        limit = conn.execute(text("SELECT pg_total_relation_size('need')")).scalar_one() + extra_bytes
+        conn.execute(
+            text(
+                "CREATE FUNCTION test_disk_full() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                f"IF pg_total_relation_size('need') > {int(limit)} THEN RAISE EXCEPTION "
+                "'could not extend file: No space left on device' USING ERRCODE = 'disk_full'; "
+                "END IF; RETURN NEW; END $$"
+            )
+        )
+        conn.execute(
+            text(
+                "CREATE TRIGGER test_disk_full BEFORE INSERT ON need "
+                "FOR EACH ROW EXECUTE FUNCTION test_disk_full()"
+            )
+        )
+    try:
+        yield
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DROP TRIGGER test_disk_full ON need"))
+            conn.execute(text("DROP FUNCTION test_disk_full()"))
 
 
 def _counts() -> dict[str, int]:
