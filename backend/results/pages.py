@@ -15,6 +15,7 @@ from backend.deps import SessionDep
 from backend.errors import Conflict, InvalidInput, NotPermitted
 from backend.forms import FormState, PostedForm, parse
 from backend.matching import cards as match_pages
+from backend.matching.quality import PostingQuality, for_writer
 from backend.pairings import state as pair_states
 from backend.postings import results as service
 from backend.postings.kinds import RESULT
@@ -46,6 +47,7 @@ class ResultDetailPage:
     can_edit: bool
     insider: bool
     matches: list[Any] | None = None  # filled by the matching section (results/_matches.html)
+    quality: PostingQuality | None = None  # duplicate warning, 续期 (home/_quality.html)
 
 
 @dataclass
@@ -192,6 +194,7 @@ def result_detail(request: Request, result_id: int, session: SessionDep, viewer:
         can_edit=user is not None and can_edit(item=result, user=user),
         insider=service.is_insider(session=session, result=result, user=user),
     )
+    page.quality = for_writer(session=session, posting=result, viewer=user)
     page.matches = match_pages.result_matches(
         session=session, result=result, user=user, can_edit=page.can_edit
     )

@@ -36,6 +36,8 @@ EXPECTED_TABLES = {
     "proposal_score",
     "challenge_invitation",
     "challenge_event",
+    "duplicate_candidate",
+    "expiry_reminder",
 }
 
 

@@ -116,6 +116,15 @@ def _live_reset_link(w: World) -> dict[str, Any]:
     return {"new_password": "Reset-pass9", "new_password_confirm": "Reset-pass9"}
 
 
+def _expiring_need(w: World) -> dict[str, Any]:
+    """The enterprise's public and secret needs end in 5 days (renewable); the renewal asked for."""
+    for need in (w.need_pub, w.need_sec):
+        need.valid_until = utcnow().date() + timedelta(days=5)
+        w.session.add(need)
+    w.session.commit()
+    return {"days": 90}
+
+
 SUBSCRIPTION_ID = 424242  # the enterprise's subscription, made by _enterprise_subscription
 
 
@@ -233,6 +242,10 @@ ACCESS: dict[str, list[Case]] = {
     "POST /needs/{need_id:int}/close": [
         Case("/needs/{need}/close", (LOGIN, 303, 403, 403, 403, 303), form=lambda w: {})
     ],
+    "POST /needs/{need_id:int}/renew": [
+        Case("/needs/{need}/renew", (LOGIN, 303, 403, 403, 403, 403), form=_expiring_need),
+        Case("/needs/{need_sec}/renew", (LOGIN, 303, 404, 404, 404, 403), form=_expiring_need),
+    ],
     "POST /needs/{need_id:int}/delete": [
         Case("/needs/{need_draft}/delete", (LOGIN, 303, 404, 404, 404, 303), form=lambda w: {})
     ],
@@ -256,6 +269,18 @@ ACCESS: dict[str, list[Case]] = {
     ],
     "POST /api/needs/{need_id}/close": [
         Case("/api/needs/{need}/close", (401, 200, 403, 403, 403, 200), json=lambda w: {"note": "已解决"})
+    ],
+    "POST /api/needs/{need_id}/renew": [
+        Case("/api/needs/{need}/renew", (401, 200, 403, 403, 403, 403), json=_expiring_need),
+        Case("/api/needs/{need_sec}/renew", (401, 200, 404, 404, 404, 403), json=_expiring_need),
+    ],
+    "GET /api/needs/{need_id}/duplicates": [
+        Case("/api/needs/{need}/duplicates", (401, 200, 403, 403, 403, 200)),
+        Case("/api/needs/{need_sec}/duplicates", (401, 200, 404, 404, 404, 200)),
+    ],
+    "GET /api/results/{result_id}/duplicates": [
+        Case("/api/results/{result}/duplicates", (401, 403, 403, 200, 403, 200)),
+        Case("/api/results/{result_draft}/duplicates", (401, 404, 404, 200, 404, 200)),
     ],
     "DELETE /api/needs/{need_id}": [Case("/api/needs/{need_draft}", (401, 204, 404, 404, 404, 204))],
     # --- results (pages)
@@ -468,6 +493,21 @@ ACCESS: dict[str, list[Case]] = {
     "POST /ops/reviews/{kind}/{item_id:int}/take-down": [
         Case("/ops/reviews/need/{need}/take-down", (*OPS_PAGE, 303), form=lambda w: {"note": "信息不实"})
     ],
+    "POST /ops/reviews/{kind}/{item_id:int}/return-duplicate": [
+        Case(
+            "/ops/reviews/need/{need_pending}/return-duplicate",
+            (*OPS_PAGE, 303),
+            form=lambda w: {"version": w.need_pending.version, "other": w.need_pub.id},
+        )
+    ],
+    "POST /ops/reviews/{kind}/{item_id:int}/merge": [
+        Case(
+            "/ops/reviews/need/{need_pending}/merge",
+            (*OPS_PAGE, 303),
+            form=lambda w: {"version": w.need_pending.version, "other": w.need_pub.id},
+        )
+    ],
+    "GET /ops/stale": [Case("/ops/stale", (*OPS_PAGE, 200)), Case("/ops/stale?days=1", (*OPS_PAGE, 200))],
     "GET /api/ops/reviews": [Case("/api/ops/reviews", (*OPS_API, 200))],
     "POST /api/ops/reviews/{kind}/{item_id}/approve": [
         Case(
