@@ -11,6 +11,9 @@ from backend.accounts import api as accounts_api
 from backend.accounts import legal_pages, recovery_api, recovery_pages
 from backend.accounts import pages as accounts_pages
 from backend.accounts.deps import viewer_outside_routes
+from backend.challenges import manage_pages as challenge_manage_pages
+from backend.challenges import ops_pages as challenge_ops_pages
+from backend.challenges import pages as challenge_pages
 from backend.dashboard import api as dashboard_api
 from backend.dashboard import pages as dashboard_pages
 from backend.errors.handlers import install_error_handlers
@@ -90,6 +93,8 @@ def create_app() -> FastAPI:
     app.include_router(need_renewal.api_router, prefix="/api")  # 续期
     app.include_router(need_renewal.router)
     for module in (home_pages, accounts_pages, needs_pages, results_pages, transfer_pages):
+        app.include_router(module.router)
+    for module in (challenge_manage_pages, challenge_pages, challenge_ops_pages):  # 揭榜挂帅, 未满足需求
         app.include_router(module.router)
     for module in (recovery_pages, legal_pages):  # reset / verification links, 用户协议 and 隐私政策
         app.include_router(module.router)

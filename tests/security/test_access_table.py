@@ -27,6 +27,7 @@ from backend.follow.models import Bookmark, Subscription
 from backend.main import app
 from backend.transfer import exporter
 from tests.factories import PASSWORD, need_data, result_data
+from tests.security.challenge_world import challenge_form, proposal_form
 from tests.security.routes import RouteKey, all_routes
 from tests.security.world import ROLES, World
 
@@ -377,6 +378,96 @@ ACCESS: dict[str, list[Case]] = {
     "GET /api/pairings/{pairing_id}": [
         Case("/api/pairings/{pairing}", (401, 200, 404, 200, 404, 200)),
         Case("/api/pairings/{pairing_secret}", (401, 200, 404, 404, 200, 200)),
+    ],
+    # --- 揭榜挂帅 (backend/challenges): a 保密 challenge is 404 to all but its managers
+    "GET /challenges": [Case("/challenges", everyone(200))],
+    "GET /challenges/{challenge_id:int}": [
+        Case("/challenges/{challenge}", everyone(200)),
+        Case("/challenges/{challenge_sec}", (404, 200, 404, 404, 404, 200)),
+        Case("/challenges/{challenge_draft}", (404, 200, 404, 404, 404, 200)),
+    ],
+    "GET /challenges/new": [
+        Case("/challenges/new?need_id={need}", (LOGIN, 200, 403, 403, 403, 200)),
+        Case("/challenges/new?need_id={need_sec}", (LOGIN, 200, 404, 404, 404, 200)),
+    ],
+    "POST /challenges/new": [
+        Case(
+            "/challenges/new?need_id={need}",
+            (LOGIN, 303, 403, 403, 403, 303),
+            form=lambda w: challenge_form(),
+        )
+    ],
+    "GET /challenges/{challenge_id:int}/edit": [
+        Case("/challenges/{challenge_draft}/edit", (LOGIN, 200, 404, 404, 404, 200))
+    ],
+    "POST /challenges/{challenge_id:int}/edit": [
+        Case(
+            "/challenges/{challenge_draft}/edit",
+            (LOGIN, 303, 404, 404, 404, 303),
+            form=lambda w: challenge_form(),
+        )
+    ],
+    "POST /challenges/{challenge_id:int}/publish": [
+        Case("/challenges/{challenge_draft}/publish", (LOGIN, 303, 404, 404, 404, 303), form=lambda w: {})
+    ],
+    "POST /challenges/{challenge_id:int}/close": [
+        Case(
+            "/challenges/{challenge}/close",
+            (LOGIN, 303, 403, 403, 403, 303),
+            form=lambda w: {"note": "另有安排"},
+        )
+    ],
+    "POST /challenges/{challenge_id:int}/proposals": [
+        Case(
+            "/challenges/{challenge}/proposals",
+            (LOGIN, 403, 403, 303, 303, 403),
+            form=lambda w: proposal_form(),
+        ),
+        Case(
+            "/challenges/{challenge_sec}/proposals",
+            (LOGIN, 403, 404, 404, 404, 403),
+            form=lambda w: proposal_form(),
+        ),
+    ],
+    "POST /challenges/{challenge_id:int}/proposals/{proposal_id:int}/result": [
+        Case(
+            "/challenges/{challenge}/proposals/{proposal}/result",
+            (LOGIN, 403, 404, 404, 303, 403),
+            form=lambda w: {"result_id": w.result2.id},
+        )
+    ],
+    "POST /challenges/{challenge_id:int}/proposals/{proposal_id:int}/shortlist": [
+        Case(
+            "/challenges/{challenge}/proposals/{proposal}/shortlist",
+            (LOGIN, 303, 403, 403, 403, 303),
+            form=lambda w: {},
+        )
+    ],
+    "POST /challenges/{challenge_id:int}/proposals/{proposal_id:int}/score": [
+        Case(
+            "/challenges/{challenge}/proposals/{proposal}/score",
+            (LOGIN, 303, 403, 403, 403, 303),
+            form=lambda w: {"score_0": "8", "score_1": "7", "comment": "可行"},
+        )
+    ],
+    "POST /challenges/{challenge_id:int}/proposals/{proposal_id:int}/select": [
+        Case(
+            "/challenges/{challenge}/proposals/{proposal}/select",
+            (LOGIN, 303, 403, 403, 403, 303),
+            form=lambda w: {"note": "方案最完整"},
+        )
+    ],
+    "GET /ops/unmet": [Case("/ops/unmet", (*OPS_PAGE, 200))],
+    "GET /ops/challenges/{challenge_id:int}/invite": [
+        Case("/ops/challenges/{challenge}/invite", (*OPS_PAGE, 200)),
+        Case("/ops/challenges/{challenge_sec}/invite", (*OPS_PAGE, 200)),
+    ],
+    "POST /ops/challenges/{challenge_id:int}/invite": [
+        Case(
+            "/ops/challenges/{challenge_sec}/invite",
+            (*OPS_PAGE, 303),
+            form=lambda w: {"result_id": w.result.id},
+        )
     ],
     # --- 收藏, 订阅, 对比 (backend/follow)
     "GET /bookmarks": [Case("/bookmarks", (LOGIN, 200, 200, 200, 200, 200))],
