@@ -600,6 +600,20 @@ ACCESS: dict[str, list[Case]] = {
     ],
     "GET /ops/stale": [Case("/ops/stale", (*OPS_PAGE, 200)), Case("/ops/stale?days=1", (*OPS_PAGE, 200))],
     "GET /api/ops/reviews": [Case("/api/ops/reviews", (*OPS_API, 200))],
+    "POST /api/ops/reviews/{kind}/{item_id}/return-duplicate": [
+        Case(
+            "/api/ops/reviews/need/{need_pending}/return-duplicate",
+            (*OPS_API, 200),
+            json=lambda w: {"version": w.need_pending.version, "other_id": w.need_pub.id},
+        )
+    ],
+    "POST /api/ops/reviews/{kind}/{item_id}/merge": [
+        Case(
+            "/api/ops/reviews/need/{need_pending}/merge",
+            (*OPS_API, 200),
+            json=lambda w: {"version": w.need_pending.version, "other_id": w.need_pub.id},
+        )
+    ],
     "POST /api/ops/reviews/{kind}/{item_id}/approve": [
         Case(
             "/api/ops/reviews/need/{need_pending}/approve",

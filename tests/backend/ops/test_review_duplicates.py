@@ -150,3 +150,34 @@ def test_the_writer_sees_the_warning_with_links_only_to_what_they_may_open(
     # Someone else viewing the (published) posting is not told.
     client.cookies.clear()
     assert soup(client.get(f"/results/{public.id}")).select_one(".duplicate-warning") is None
+
+
+def test_the_review_api_lists_candidates_and_merges_or_returns_as_duplicate(
+    client: TestClient, session: Session
+) -> None:
+    owner = make_user(session, Role.enterprise)
+    existing = make_need(session, owner, title="接口里已发布的需求")
+    merged = pending_need(session, owner, title="接口合并的需求")
+    returned = pending_need(session, owner, title="接口以重复退回的需求")
+    _candidate(session, "need", merged.id, existing.id)
+    _candidate(session, "need", returned.id, existing.id)
+    login(client, make_user(session, Role.operator))
+    queue = {item["id"]: item for item in client.get("/api/ops/reviews").json()["items"]}
+    assert [(d["id"], d["url"]) for d in queue[merged.id]["duplicates"]] == [
+        (existing.id, f"/needs/{existing.id}")
+    ]
+    stale = client.post(
+        f"/api/ops/reviews/need/{merged.id}/merge",
+        json={"version": merged.version + 1, "other_id": existing.id},
+    )
+    assert stale.status_code == 409
+    done = client.post(
+        f"/api/ops/reviews/need/{merged.id}/merge", json={"version": merged.version, "other_id": existing.id}
+    )
+    assert done.status_code == 200 and done.json()["status"] == "closed"
+    back = client.post(
+        f"/api/ops/reviews/need/{returned.id}/return-duplicate",
+        json={"version": returned.version, "other_id": existing.id},
+    )
+    assert back.status_code == 200 and back.json()["status"] == "returned"
+    assert "接口里已发布的需求" in back.json()["review_note"]
