@@ -63,6 +63,7 @@ class NeedFormPage:
     status: PostingStatus | None = None  # None while posting a new need
     trl_choices: list[tuple[int, str]] = field(default_factory=lambda: TRL_CHOICES)
     preview: match_pages.MatchList | None = None  # 预览匹配: what the typed text would match
+    quality: PostingQuality | None = None  # after submitting: the duplicate warning
 
     @property
     def errors(self) -> dict[str, str]:
@@ -218,6 +219,7 @@ def edit_need_form(
         form=FormState(values=_stored_values(need)),
         need_id=need.id,
         status=need.status,
+        quality=for_writer(session=session, posting=need, viewer=viewer.user),
     )
     return render(request, "needs/form.html", page)
 

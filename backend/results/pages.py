@@ -61,6 +61,7 @@ class ResultFormPage:
     status: PostingStatus | None = None  # None while posting a new result
     trl_choices: list[tuple[int, str]] = field(default_factory=lambda: TRL_CHOICES)
     preview: match_pages.MatchList | None = None  # 预览匹配: what the typed text would match
+    quality: PostingQuality | None = None  # after submitting: the duplicate warning
 
     @property
     def errors(self) -> dict[str, str]:
@@ -215,6 +216,7 @@ def edit_result_form(
         form=FormState(values=_stored_values(result)),
         result_id=result.id,
         status=result.status,
+        quality=for_writer(session=session, posting=result, viewer=viewer.user),
     )
     return render(request, "results/form.html", page)
 

@@ -181,3 +181,16 @@ def test_the_review_api_lists_candidates_and_merges_or_returns_as_duplicate(
     )
     assert back.status_code == 200 and back.json()["status"] == "returned"
     assert "接口里已发布的需求" in back.json()["review_note"]
+
+
+def test_the_edit_form_repeats_the_warning_for_the_writer(client: TestClient, session: Session) -> None:
+    owner = make_user(session, Role.enterprise)
+    existing = make_need(session, owner, title="编辑页提示的已有需求")
+    new = pending_need(session, owner, title="编辑页提示的新需求")
+    _candidate(session, "need", new.id, existing.id)
+    login(client, owner)
+    form = soup(client.get(f"/needs/{new.id}/edit"))
+    warning = form.select_one(".duplicate-warning")
+    assert warning is not None and "可能与已有需求重复" in warning.get_text()
+    assert [a["href"] for a in warning.select("a")] == [f"/needs/{existing.id}"]
+    assert soup(client.get("/needs/new")).select_one(".duplicate-warning") is None
