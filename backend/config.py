@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     secure_cookies: bool = False
     matching_enabled: bool = True
     review_postings: bool = True
+    stale_days: int = 60  # /ops/stale: published postings with no edit and no interest for this long
     smtp_host: str = ""
     smtp_port: int = 587
     smtp_user: str = ""

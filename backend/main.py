@@ -11,6 +11,9 @@ from backend.accounts import api as accounts_api
 from backend.accounts import legal_pages, recovery_api, recovery_pages
 from backend.accounts import pages as accounts_pages
 from backend.accounts.deps import viewer_outside_routes
+from backend.challenges import manage_pages as challenge_manage_pages
+from backend.challenges import ops_pages as challenge_ops_pages
+from backend.challenges import pages as challenge_pages
 from backend.dashboard import api as dashboard_api
 from backend.dashboard import pages as dashboard_pages
 from backend.errors.handlers import install_error_handlers
@@ -21,16 +24,18 @@ from backend.follow import subscription_pages
 from backend.follow.header import bookmark_context
 from backend.home import pages as home_pages
 from backend.matching import api as matching_api
-from backend.matching import assistant_api
+from backend.matching import assistant_api, duplicates_api
+from backend.matching import duplicates as duplicate_check
 from backend.matching.lifecycle import start_matching
 from backend.needs import api as needs_api
 from backend.needs import pages as needs_pages
+from backend.needs import renewal as need_renewal
 from backend.notifications import api as notifications_api
 from backend.notifications import pages as notifications_pages
 from backend.notifications.header import unread_context
 from backend.ops import pairing_api as ops_pairing_api
 from backend.ops import pairing_pages as ops_pairing_pages
-from backend.ops import review_api, review_pages
+from backend.ops import review_api, review_pages, stale_pages
 from backend.pairings import api as pairings_api
 from backend.pairings import pages as pairings_pages
 from backend.pairings import thread_pages
@@ -65,6 +70,7 @@ def create_app() -> FastAPI:
     if bookmark_context not in templates.context_processors:
         templates.context_processors.append(bookmark_context)  # 收藏 buttons: saved or not
     follow_alerts.install()  # subscriptions hear of every committed publication
+    duplicate_check.install()  # each submitted posting is checked for near-duplicates
     app.include_router(follow_api.router, prefix="/api")  # 收藏, 订阅, 对比
     for module in (follow_pages, subscription_pages):
         app.include_router(module.router)
@@ -85,7 +91,13 @@ def create_app() -> FastAPI:
         app.include_router(module.router)
     app.include_router(review_api.router, prefix="/api")
     app.include_router(review_pages.router)
+    app.include_router(stale_pages.router)  # 沉寂信息
+    app.include_router(duplicates_api.router, prefix="/api")  # 可能重复
+    app.include_router(need_renewal.api_router, prefix="/api")  # 续期
+    app.include_router(need_renewal.router)
     for module in (home_pages, accounts_pages, needs_pages, results_pages, transfer_pages):
+        app.include_router(module.router)
+    for module in (challenge_manage_pages, challenge_pages, challenge_ops_pages):  # 揭榜挂帅, 未满足需求
         app.include_router(module.router)
     for module in (recovery_pages, legal_pages):  # reset / verification links, 用户协议 and 隐私政策
         app.include_router(module.router)

@@ -13,6 +13,7 @@ from backend.follow.models import Bookmark, Subscription, SubscriptionHit
 from backend.notifications.models import Notification
 from backend.pairings.models import Pairing, PairingEvent
 from backend.postings.need_model import Need
+from backend.postings.quality_models import DuplicateCandidate, ExpiryReminder
 from backend.postings.result_model import Result
 from backend.transfer.models import ImportJob
 
@@ -23,6 +24,8 @@ __all__ = [
     "Challenge",
     "ChallengeEvent",
     "ChallengeInvitation",
+    "DuplicateCandidate",
+    "ExpiryReminder",
     "ImportJob",
     "Need",
     "Notification",

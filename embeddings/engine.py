@@ -233,6 +233,8 @@ class MatchEngine:
         """Indexed documents of `doc`'s own side most like it (the near-duplicate check), best first:
         the `k` nearest by embedding, or every indexed one of `among`; `doc` itself is skipped."""
         st = self._sides[doc.side]
+        if not len(st.vectors):
+            return []
         qvec = self._query_vector(doc)
         with st.vectors.lock.read():
             if among is None:

@@ -5,7 +5,7 @@ itself (or any non-researcher), twice, or naming a result that is not the team's
 one was not invited to answers as a missing one (404).
 """
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from backend.accounts.models import User
 from backend.challenges import handover, notices
@@ -38,8 +38,8 @@ def _own_result(session: Session, user: User, result_id: int | None) -> int | No
     return result_id
 
 
-def submit(*, session: Session, challenge: Challenge, user: User, data: ProposalInput) -> Proposal:
-    """A researcher's 揭榜方案, while the challenge is open."""
+def ensure_can_submit(*, session: Session, challenge: Challenge, user: User) -> None:
+    """Refuse a proposal for who is asking or when (before its content is even read)."""
     if not can_view(session=session, challenge=challenge, user=user):
         raise NotFound("榜单不存在或未公开")
     if is_owner(challenge=challenge, user=user):
@@ -52,6 +52,11 @@ def submit(*, session: Session, challenge: Challenge, user: User, data: Proposal
         raise Conflict(f"揭榜已于 {challenge.deadline} 截止，不能再提交方案")
     if own_proposal(session=session, challenge=challenge, user=user) is not None:
         raise Conflict("您已提交过揭榜方案，不能重复提交")
+
+
+def submit(*, session: Session, challenge: Challenge, user: User, data: ProposalInput) -> Proposal:
+    """A researcher's 揭榜方案, while the challenge is open."""
+    ensure_can_submit(session=session, challenge=challenge, user=user)
     assert challenge.id is not None and user.id is not None
     proposal = Proposal(
         challenge_id=challenge.id,
@@ -227,3 +232,15 @@ def select_team(
         actor=user,
     )
     return proposal
+
+
+def counts(*, session: Session, challenge_ids: list[int]) -> dict[int, int]:
+    """How many proposals each challenge has."""
+    if not challenge_ids:
+        return {}
+    stmt = (
+        select(Proposal.challenge_id, func.count())
+        .where(col(Proposal.challenge_id).in_(challenge_ids))
+        .group_by(col(Proposal.challenge_id))
+    )
+    return {challenge_id: int(n) for challenge_id, n in session.exec(stmt)}

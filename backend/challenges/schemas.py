@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 
 from backend.challenges.models import ChallengeVisibility
 from backend.validation import clean_text
@@ -14,7 +14,7 @@ LABELS: dict[str, str] = {
     "title": "榜单标题",
     "description": "榜单内容",
     "reward_amount": "悬赏金额",
-    "reward_negotiable": "悬赏面议",
+    "reward_negotiable": "悬赏",
     "deadline": "揭榜截止日期",
     "criteria": "评审标准",
     "eligibility": "揭榜条件",
@@ -35,7 +35,7 @@ class ChallengeInput(BaseModel):
     title: str = Field(min_length=2, max_length=80)
     description: str = Field(min_length=10, max_length=4000)
     reward_amount: float | None = Field(default=None, gt=0, le=1_000_000)
-    reward_negotiable: bool = False
+    reward_negotiable: bool = Field(default=False, validate_default=True)
     deadline: date
     criteria: list[str] = Field(min_length=1, max_length=MAX_CRITERIA)
     eligibility: str = Field(default="", max_length=1000)
@@ -53,10 +53,15 @@ class ChallengeInput(BaseModel):
             value = [line[:100] for line in lines if line]
         return value
 
-    @model_validator(mode="after")
-    def _reward(self) -> "ChallengeInput":
-        if self.reward_amount is None and not self.reward_negotiable:
+    @field_validator("reward_negotiable")
+    @classmethod
+    def _reward(cls, negotiable: bool, info: ValidationInfo) -> bool:
+        if info.data.get("reward_amount") is None and not negotiable and "reward_amount" in info.data:
             raise ValueError("请填写悬赏金额（万元）或选择面议")
+        return negotiable
+
+    @model_validator(mode="after")
+    def _negotiable_has_no_amount(self) -> "ChallengeInput":
         if self.reward_negotiable:
             self.reward_amount = None
         return self

@@ -10,9 +10,10 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from backend.accounts.deps import OperatorUser
+from backend.challenges.figures import ChallengeFigures, challenge_figures
 from backend.dashboard import charts
 from backend.dashboard.export import FIGURES, to_csv
-from backend.dashboard.filters import PRESETS, Filters, parse_filters, today_beijing
+from backend.dashboard.filters import PRESETS, Filters, bounds, parse_filters, today_beijing
 from backend.dashboard.metrics import ActivityRow, Dashboard, dashboard
 from backend.db import utcnow
 from backend.deps import SessionDep
@@ -49,6 +50,7 @@ class DashboardPage:
     fields_svg: Markup
     regions_svg: Markup
     weekly_svg: Markup
+    challenges: ChallengeFigures  # 揭榜挂帅, over the challenges published in the period
     presets: list[tuple[str, str]]
     fields: list[tuple[str, str]]
     generated_at: datetime
@@ -113,6 +115,7 @@ def dashboard_page(
                 data.weekly, weekly_series, "每周发布的需求、成果，新建对接与签约数", narrow=narrow
             )
         ),
+        challenges=challenge_figures(session=session, start=bounds(filters)[0], end=bounds(filters)[1]),
         presets=list(PRESETS.items()),
         fields=TechField.choices(),
         generated_at=utcnow(),

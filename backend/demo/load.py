@@ -18,6 +18,7 @@ from backend.accounts.models import Organisation, User
 from backend.accounts.security import hash_password
 from backend.config import get_settings
 from backend.db import get_engine, utcnow
+from backend.demo.challenges import create_demo_challenges
 from backend.demo.pairings import create_demo_pairings
 from backend.matching.lifecycle import build_engine, sync_engine, use_engine
 from backend.postings import needs as needs
@@ -174,6 +175,7 @@ def main() -> int:
         session.commit()
         solves = [(_id(loaded.needs[n]), _id(loaded.results[r])) for n, r in loaded.solves]
         operator_id = loaded.users["operator"].id
+        enterprise_id = loaded.users["enterprise"].id
     counts = loaded.counts
     print(
         f"已加载演示数据：{counts['needs']} 条需求，{counts['results']} 条成果，"
@@ -190,6 +192,12 @@ def main() -> int:
             made = create_demo_pairings(session, solves=solves, operator=operator)
             session.commit()
         print(f"已生成 {made} 条演示对接记录（含意向、审核、洽谈、签约等各阶段）。")
+    with Session(get_engine()) as session:
+        operator, enterprise = session.get(User, operator_id), session.get(User, enterprise_id)
+        assert operator is not None
+        made = create_demo_challenges(session, solves=solves, operator=operator, enterprise=enterprise)
+        session.commit()
+    print(f"已生成 {made} 个演示榜单（揭榜挂帅：草稿、揭榜中、评审中、已挂帅、已关闭）。")
     return 0
 
 

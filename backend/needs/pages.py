@@ -17,6 +17,7 @@ from backend.deps import SessionDep
 from backend.errors import Conflict, InvalidInput, NotPermitted
 from backend.forms import FormState, PostedForm, parse
 from backend.matching import cards as match_pages
+from backend.matching.quality import PostingQuality, for_writer
 from backend.pairings import state as pair_states
 from backend.postings import needs as service
 from backend.postings.kinds import NEED
@@ -48,6 +49,7 @@ class NeedDetailPage:
     can_edit: bool
     insider: bool
     matches: list[Any] | None = None  # filled by the matching section (needs/_matches.html)
+    quality: PostingQuality | None = None  # duplicate warning, 续期 (home/_quality.html)
 
 
 @dataclass
@@ -61,6 +63,7 @@ class NeedFormPage:
     status: PostingStatus | None = None  # None while posting a new need
     trl_choices: list[tuple[int, str]] = field(default_factory=lambda: TRL_CHOICES)
     preview: match_pages.MatchList | None = None  # 预览匹配: what the typed text would match
+    quality: PostingQuality | None = None  # after submitting: the duplicate warning
 
     @property
     def errors(self) -> dict[str, str]:
@@ -197,6 +200,7 @@ def need_detail(request: Request, need_id: int, session: SessionDep, viewer: May
         can_edit=user is not None and can_edit(item=need, user=user),
         insider=service.is_insider(session=session, need=need, user=user),
     )
+    page.quality = for_writer(session=session, posting=need, viewer=user)
     page.matches = match_pages.need_matches(session=session, need=need, user=user, can_edit=page.can_edit)
     pair_states.attach_to_need_cards(session=session, need=need, cards=page.matches, user=user)
     return render(request, "needs/detail.html", page)
@@ -215,6 +219,7 @@ def edit_need_form(
         form=FormState(values=_stored_values(need)),
         need_id=need.id,
         status=need.status,
+        quality=for_writer(session=session, posting=need, viewer=viewer.user),
     )
     return render(request, "needs/form.html", page)
 

@@ -8,11 +8,20 @@ from pydantic import BaseModel, Field
 
 from backend.accounts.deps import OperatorUser
 from backend.deps import SessionDep
-from backend.ops import reviews
+from backend.ops import duplicates, reviews
 from backend.ops.reviews import Decision
 from backend.vocab import Confidentiality, PostingStatus, TechField
 
 router = APIRouter(prefix="/ops/reviews", tags=["reviews"])
+
+
+class Candidate(BaseModel):
+    """An existing posting a queued one may duplicate."""
+
+    id: int
+    title: str
+    similarity: float
+    url: str
 
 
 class QueueItem(BaseModel):
@@ -29,6 +38,7 @@ class QueueItem(BaseModel):
     waited: str
     overdue: bool
     url: str
+    duplicates: list[Candidate] = []  # likely duplicates found when it was submitted
 
 
 class ReviewQueue(BaseModel):
@@ -77,7 +87,18 @@ def review_queue(
 ) -> ReviewQueue:
     """Needs and results waiting for review, the longest-waiting first."""
     rows = reviews.queue(session=session, kind=kind)
-    items = [QueueItem.model_validate(row, from_attributes=True) for row in rows]
+    found = duplicates.for_queue(session=session, rows=rows, operator=operator)
+    items = [
+        QueueItem.model_validate(row, from_attributes=True).model_copy(
+            update={
+                "duplicates": [
+                    Candidate(id=d.id, title=d.title, similarity=d.similarity, url=d.url)
+                    for d in found.get((row.kind, row.id), [])
+                ]
+            }
+        )
+        for row in rows
+    ]
     return ReviewQueue(items=items, counts=reviews.counts(session=session))
 
 
@@ -124,3 +145,41 @@ def take_down(
 ) -> Reviewed:
     """Take a published posting down with a reason (422 without one, 409 if not published)."""
     return _decide(session, operator, kind, item_id, Decision.take_down, body.note if body else "")
+
+
+class DuplicateDecision(ReviewedVersion):
+    """The version read, and the existing posting (`other_id`, from the item's `duplicates`)."""
+
+    other_id: int = Field(ge=1, le=2**63 - 1)
+
+
+@router.post("/{kind}/{item_id}/return-duplicate")
+def send_back_as_duplicate(
+    kind: str, item_id: int, body: DuplicateDecision, session: SessionDep, operator: OperatorUser
+) -> Reviewed:
+    """以重复退回: return the version read with a note naming the existing posting (409 if edited since)."""
+    item = duplicates.send_back_as_duplicate(
+        session=session,
+        kind=kind,
+        item_id=item_id,
+        other_id=body.other_id,
+        operator=operator,
+        version=body.version,
+    )
+    return _reviewed(kind, item)
+
+
+@router.post("/{kind}/{item_id}/merge")
+def merge(
+    kind: str, item_id: int, body: DuplicateDecision, session: SessionDep, operator: OperatorUser
+) -> Reviewed:
+    """合并: close the version read as a duplicate of the published `other_id`, audited."""
+    item = duplicates.merge(
+        session=session,
+        kind=kind,
+        item_id=item_id,
+        into_id=body.other_id,
+        operator=operator,
+        version=body.version,
+    )
+    return _reviewed(kind, item)

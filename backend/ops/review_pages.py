@@ -1,15 +1,17 @@
 """HTML pages of the posting review desk: the queue and the operator's decisions."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from backend.accounts.deps import CsrfChecked, OperatorUser
+from backend.accounts.models import User
 from backend.deps import SessionDep
 from backend.errors import Conflict, InvalidInput
-from backend.ops import reviews
+from backend.matching.duplicates import DuplicateLink
+from backend.ops import duplicates, reviews
 from backend.ops.reviews import Decision, DecisionRow, QueueRow, StaleReview
 from backend.templating import redirect, render
 
@@ -39,6 +41,7 @@ class ReviewQueuePage:
     counts: dict[str, int]
     decisions: list[DecisionRow]
     notice: str | None = None  # why a decision was not taken (shown above the queue)
+    duplicates: dict[tuple[str, int], list[DuplicateLink]] = field(default_factory=dict)
 
     @property
     def noun(self) -> str:
@@ -51,24 +54,28 @@ class ReviewQueuePage:
         return QUEUE_URL if self.tab == "all" else f"{QUEUE_URL}?kind={self.tab}"
 
 
-def _queue_page(request: Request, session: SessionDep, tab: str, notice: str | None = None) -> HTMLResponse:
+def _queue_page(
+    request: Request, session: SessionDep, operator: User, tab: str, notice: str | None = None
+) -> HTMLResponse:
     if tab not in dict(TABS):
         tab = "all"
+    rows = reviews.queue(session=session, kind=None if tab == "all" else tab)
     page = ReviewQueuePage(
         title="发布审核",
         tab=tab,
         tabs=TABS,
-        rows=reviews.queue(session=session, kind=None if tab == "all" else tab),
+        rows=rows,
         counts=reviews.counts(session=session),
         decisions=reviews.recent_decisions(session=session),
         notice=notice,
+        duplicates=duplicates.for_queue(session=session, rows=rows, operator=operator),
     )
     return render(request, "ops/reviews.html", page, status_code=409 if notice else 200)
 
 
 @router.get(QUEUE_URL, response_class=HTMLResponse)
 def review_queue(request: Request, session: SessionDep, operator: OperatorUser) -> HTMLResponse:
-    return _queue_page(request, session, request.query_params.get("kind", "all"))
+    return _queue_page(request, session, operator, request.query_params.get("kind", "all"))
 
 
 def _back(kind: str, item_id: int, next_url: str) -> str:
@@ -78,7 +85,7 @@ def _back(kind: str, item_id: int, next_url: str) -> str:
     return f"/{kind}s/{item_id}"
 
 
-def _version(value: str) -> int | None:
+def _number(value: str) -> int | None:
     return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
 
 
@@ -104,10 +111,10 @@ def _decide(
             operator=operator,
             decision=decision,
             note=note,
-            version=_version(version),
+            version=_number(version),
         )
     except StaleReview as exc:  # 409 with the queue as it is now: the latest text, nothing decided
-        return _queue_page(request, session, kind, exc.message)
+        return _queue_page(request, session, operator, kind, exc.message)
     except (Conflict, InvalidInput) as exc:
         return redirect(back, exc.message, "error")
     return redirect(back, _DONE[decision].format(title=item.title))
@@ -165,3 +172,66 @@ def take_down(
     return _decide(
         request, session, operator, kind, item_id, Decision.take_down, note=note, next_url=next_url
     )
+
+
+Other = Annotated[str, Form()]  # the existing posting's id, from the candidate's button
+
+
+@router.post(
+    "/ops/reviews/{kind}/{item_id:int}/return-duplicate", response_model=None, dependencies=[CsrfChecked]
+)
+def send_back_as_duplicate(
+    request: Request,
+    kind: str,
+    item_id: int,
+    session: SessionDep,
+    operator: OperatorUser,
+    other: Other = "",
+    next_url: Next = "",
+    version: Version = "",
+) -> HTMLResponse | RedirectResponse:
+    item = reviews.get_posting(session=session, kind=kind, item_id=item_id)
+    back = _back(kind, item_id, next_url)
+    try:
+        duplicates.send_back_as_duplicate(
+            session=session,
+            kind=kind,
+            item_id=item_id,
+            other_id=_number(other) or 0,
+            operator=operator,
+            version=_number(version),
+        )
+    except StaleReview as exc:
+        return _queue_page(request, session, operator, kind, exc.message)
+    except (Conflict, InvalidInput) as exc:
+        return redirect(back, exc.message, "error")
+    return redirect(back, f"已以重复退回：“{item.title}”，发布方会收到所重复的条目")
+
+
+@router.post("/ops/reviews/{kind}/{item_id:int}/merge", response_model=None, dependencies=[CsrfChecked])
+def merge(
+    request: Request,
+    kind: str,
+    item_id: int,
+    session: SessionDep,
+    operator: OperatorUser,
+    other: Other = "",
+    next_url: Next = "",
+    version: Version = "",
+) -> HTMLResponse | RedirectResponse:
+    item = reviews.get_posting(session=session, kind=kind, item_id=item_id)
+    back = _back(kind, item_id, next_url)
+    try:
+        duplicates.merge(
+            session=session,
+            kind=kind,
+            item_id=item_id,
+            into_id=_number(other) or 0,
+            operator=operator,
+            version=_number(version),
+        )
+    except StaleReview as exc:
+        return _queue_page(request, session, operator, kind, exc.message)
+    except (Conflict, InvalidInput) as exc:
+        return redirect(back, exc.message, "error")
+    return redirect(back, f"已合并：“{item.title}”作为重复关闭，保留已有的一条")

@@ -5,6 +5,7 @@ from typing import Any
 from sqlmodel import Session, col, or_
 
 from backend.accounts.models import Organisation, User
+from backend.db import utcnow
 from backend.errors import NotFound
 from backend.postings import lifecycle as lc
 from backend.postings.disclosure import is_party_to_need, party_need_clause
@@ -65,10 +66,11 @@ def is_insider(*, session: Session, need: Need, user: User | None) -> bool:
 
 
 def can_view(*, session: Session, need: Need, user: User | None) -> bool:
-    """Who may open a need at all."""
+    """Who may open a need at all (an expired one: only insiders)."""
     if is_insider(session=session, need=need, user=user):
         return True
-    return need.status == PostingStatus.published and need.confidentiality != Confidentiality.secret
+    listed = need.status == PostingStatus.published and not lc.expired(need.valid_until)
+    return listed and need.confidentiality != Confidentiality.secret
 
 
 def get_visible(*, session: Session, need_id: int, user: User | None) -> Need:
@@ -101,8 +103,10 @@ def public_view(*, session: Session, need: Need, user: User | None) -> NeedPubli
 
 def visible_clause(user: User | None) -> Any:
     """SQL condition: the needs `user` may see in lists."""
-    public = (col(Need.status) == PostingStatus.published) & (
-        col(Need.confidentiality) != Confidentiality.secret
+    public = (
+        (col(Need.status) == PostingStatus.published)
+        & (col(Need.confidentiality) != Confidentiality.secret)
+        & (col(Need.valid_until) > utcnow().date())  # an expired need leaves lists (lc.expired)
     )
     if user is None:
         return public

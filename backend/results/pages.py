@@ -15,6 +15,7 @@ from backend.deps import SessionDep
 from backend.errors import Conflict, InvalidInput, NotPermitted
 from backend.forms import FormState, PostedForm, parse
 from backend.matching import cards as match_pages
+from backend.matching.quality import PostingQuality, for_writer
 from backend.pairings import state as pair_states
 from backend.postings import results as service
 from backend.postings.kinds import RESULT
@@ -46,6 +47,7 @@ class ResultDetailPage:
     can_edit: bool
     insider: bool
     matches: list[Any] | None = None  # filled by the matching section (results/_matches.html)
+    quality: PostingQuality | None = None  # duplicate warning, 续期 (home/_quality.html)
 
 
 @dataclass
@@ -59,6 +61,7 @@ class ResultFormPage:
     status: PostingStatus | None = None  # None while posting a new result
     trl_choices: list[tuple[int, str]] = field(default_factory=lambda: TRL_CHOICES)
     preview: match_pages.MatchList | None = None  # 预览匹配: what the typed text would match
+    quality: PostingQuality | None = None  # after submitting: the duplicate warning
 
     @property
     def errors(self) -> dict[str, str]:
@@ -192,6 +195,7 @@ def result_detail(request: Request, result_id: int, session: SessionDep, viewer:
         can_edit=user is not None and can_edit(item=result, user=user),
         insider=service.is_insider(session=session, result=result, user=user),
     )
+    page.quality = for_writer(session=session, posting=result, viewer=user)
     page.matches = match_pages.result_matches(
         session=session, result=result, user=user, can_edit=page.can_edit
     )
@@ -212,6 +216,7 @@ def edit_result_form(
         form=FormState(values=_stored_values(result)),
         result_id=result.id,
         status=result.status,
+        quality=for_writer(session=session, posting=result, viewer=viewer.user),
     )
     return render(request, "results/form.html", page)
 

@@ -38,6 +38,8 @@ EXPECTED_TABLES = {
     "proposal_score",
     "challenge_invitation",
     "challenge_event",
+    "duplicate_candidate",
+    "expiry_reminder",
 }
 
 

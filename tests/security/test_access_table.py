@@ -27,6 +27,7 @@ from backend.follow.models import Bookmark, Subscription
 from backend.main import app
 from backend.transfer import exporter
 from tests.factories import PASSWORD, need_data, result_data
+from tests.security.challenge_world import challenge_form, proposal_form
 from tests.security.routes import RouteKey, all_routes
 from tests.security.world import ROLES, World
 
@@ -114,6 +115,15 @@ def _live_reset_link(w: World) -> dict[str, Any]:
     w.session.add(row)
     w.session.commit()
     return {"new_password": "Reset-pass9", "new_password_confirm": "Reset-pass9"}
+
+
+def _expiring_need(w: World) -> dict[str, Any]:
+    """The enterprise's public and secret needs end in 5 days (renewable); the renewal asked for."""
+    for need in (w.need_pub, w.need_sec):
+        need.valid_until = utcnow().date() + timedelta(days=5)
+        w.session.add(need)
+    w.session.commit()
+    return {"days": 90}
 
 
 SUBSCRIPTION_ID = 424242  # the enterprise's subscription, made by _enterprise_subscription
@@ -233,6 +243,10 @@ ACCESS: dict[str, list[Case]] = {
     "POST /needs/{need_id:int}/close": [
         Case("/needs/{need}/close", (LOGIN, 303, 403, 403, 403, 303), form=lambda w: {})
     ],
+    "POST /needs/{need_id:int}/renew": [
+        Case("/needs/{need}/renew", (LOGIN, 303, 403, 403, 403, 403), form=_expiring_need),
+        Case("/needs/{need_sec}/renew", (LOGIN, 303, 404, 404, 404, 403), form=_expiring_need),
+    ],
     "POST /needs/{need_id:int}/delete": [
         Case("/needs/{need_draft}/delete", (LOGIN, 303, 404, 404, 404, 303), form=lambda w: {})
     ],
@@ -256,6 +270,18 @@ ACCESS: dict[str, list[Case]] = {
     ],
     "POST /api/needs/{need_id}/close": [
         Case("/api/needs/{need}/close", (401, 200, 403, 403, 403, 200), json=lambda w: {"note": "已解决"})
+    ],
+    "POST /api/needs/{need_id}/renew": [
+        Case("/api/needs/{need}/renew", (401, 200, 403, 403, 403, 403), json=_expiring_need),
+        Case("/api/needs/{need_sec}/renew", (401, 200, 404, 404, 404, 403), json=_expiring_need),
+    ],
+    "GET /api/needs/{need_id}/duplicates": [
+        Case("/api/needs/{need}/duplicates", (401, 200, 403, 403, 403, 200)),
+        Case("/api/needs/{need_sec}/duplicates", (401, 200, 404, 404, 404, 200)),
+    ],
+    "GET /api/results/{result_id}/duplicates": [
+        Case("/api/results/{result}/duplicates", (401, 403, 403, 200, 403, 200)),
+        Case("/api/results/{result_draft}/duplicates", (401, 404, 404, 200, 404, 200)),
     ],
     "DELETE /api/needs/{need_id}": [Case("/api/needs/{need_draft}", (401, 204, 404, 404, 404, 204))],
     # --- results (pages)
@@ -368,6 +394,96 @@ ACCESS: dict[str, list[Case]] = {
             "/api/pairings/{pairing}/messages",
             (401, 403, 404, 403, 404, 201),
             json=lambda w: {"body": "你好"},
+        )
+    ],
+    # --- 揭榜挂帅 (backend/challenges): a 保密 challenge is 404 to all but its managers
+    "GET /challenges": [Case("/challenges", everyone(200))],
+    "GET /challenges/{challenge_id:int}": [
+        Case("/challenges/{challenge}", everyone(200)),
+        Case("/challenges/{challenge_sec}", (404, 200, 404, 404, 404, 200)),
+        Case("/challenges/{challenge_draft}", (404, 200, 404, 404, 404, 200)),
+    ],
+    "GET /challenges/new": [
+        Case("/challenges/new?need_id={need}", (LOGIN, 200, 403, 403, 403, 200)),
+        Case("/challenges/new?need_id={need_sec}", (LOGIN, 200, 404, 404, 404, 200)),
+    ],
+    "POST /challenges/new": [
+        Case(
+            "/challenges/new?need_id={need}",
+            (LOGIN, 303, 403, 403, 403, 303),
+            form=lambda w: challenge_form(),
+        )
+    ],
+    "GET /challenges/{challenge_id:int}/edit": [
+        Case("/challenges/{challenge_draft}/edit", (LOGIN, 200, 404, 404, 404, 200))
+    ],
+    "POST /challenges/{challenge_id:int}/edit": [
+        Case(
+            "/challenges/{challenge_draft}/edit",
+            (LOGIN, 303, 404, 404, 404, 303),
+            form=lambda w: challenge_form(),
+        )
+    ],
+    "POST /challenges/{challenge_id:int}/publish": [
+        Case("/challenges/{challenge_draft}/publish", (LOGIN, 303, 404, 404, 404, 303), form=lambda w: {})
+    ],
+    "POST /challenges/{challenge_id:int}/close": [
+        Case(
+            "/challenges/{challenge}/close",
+            (LOGIN, 303, 403, 403, 403, 303),
+            form=lambda w: {"note": "另有安排"},
+        )
+    ],
+    "POST /challenges/{challenge_id:int}/proposals": [
+        Case(
+            "/challenges/{challenge}/proposals",
+            (LOGIN, 403, 403, 303, 303, 403),
+            form=lambda w: proposal_form(),
+        ),
+        Case(
+            "/challenges/{challenge_sec}/proposals",
+            (LOGIN, 403, 404, 404, 404, 403),
+            form=lambda w: proposal_form(),
+        ),
+    ],
+    "POST /challenges/{challenge_id:int}/proposals/{proposal_id:int}/result": [
+        Case(
+            "/challenges/{challenge}/proposals/{proposal}/result",
+            (LOGIN, 403, 404, 404, 303, 403),
+            form=lambda w: {"result_id": w.result2.id},
+        )
+    ],
+    "POST /challenges/{challenge_id:int}/proposals/{proposal_id:int}/shortlist": [
+        Case(
+            "/challenges/{challenge}/proposals/{proposal}/shortlist",
+            (LOGIN, 303, 403, 403, 403, 303),
+            form=lambda w: {},
+        )
+    ],
+    "POST /challenges/{challenge_id:int}/proposals/{proposal_id:int}/score": [
+        Case(
+            "/challenges/{challenge}/proposals/{proposal}/score",
+            (LOGIN, 303, 403, 403, 403, 303),
+            form=lambda w: {"score_0": "8", "score_1": "7", "comment": "可行"},
+        )
+    ],
+    "POST /challenges/{challenge_id:int}/proposals/{proposal_id:int}/select": [
+        Case(
+            "/challenges/{challenge}/proposals/{proposal}/select",
+            (LOGIN, 303, 403, 403, 403, 303),
+            form=lambda w: {"note": "方案最完整"},
+        )
+    ],
+    "GET /ops/unmet": [Case("/ops/unmet", (*OPS_PAGE, 200))],
+    "GET /ops/challenges/{challenge_id:int}/invite": [
+        Case("/ops/challenges/{challenge}/invite", (*OPS_PAGE, 200)),
+        Case("/ops/challenges/{challenge_sec}/invite", (*OPS_PAGE, 200)),
+    ],
+    "POST /ops/challenges/{challenge_id:int}/invite": [
+        Case(
+            "/ops/challenges/{challenge_sec}/invite",
+            (*OPS_PAGE, 303),
+            form=lambda w: {"result_id": w.result.id},
         )
     ],
     # --- 收藏, 订阅, 对比 (backend/follow)
@@ -485,7 +601,36 @@ ACCESS: dict[str, list[Case]] = {
     "POST /ops/reviews/{kind}/{item_id:int}/take-down": [
         Case("/ops/reviews/need/{need}/take-down", (*OPS_PAGE, 303), form=lambda w: {"note": "信息不实"})
     ],
+    "POST /ops/reviews/{kind}/{item_id:int}/return-duplicate": [
+        Case(
+            "/ops/reviews/need/{need_pending}/return-duplicate",
+            (*OPS_PAGE, 303),
+            form=lambda w: {"version": w.need_pending.version, "other": w.need_pub.id},
+        )
+    ],
+    "POST /ops/reviews/{kind}/{item_id:int}/merge": [
+        Case(
+            "/ops/reviews/need/{need_pending}/merge",
+            (*OPS_PAGE, 303),
+            form=lambda w: {"version": w.need_pending.version, "other": w.need_pub.id},
+        )
+    ],
+    "GET /ops/stale": [Case("/ops/stale", (*OPS_PAGE, 200)), Case("/ops/stale?days=1", (*OPS_PAGE, 200))],
     "GET /api/ops/reviews": [Case("/api/ops/reviews", (*OPS_API, 200))],
+    "POST /api/ops/reviews/{kind}/{item_id}/return-duplicate": [
+        Case(
+            "/api/ops/reviews/need/{need_pending}/return-duplicate",
+            (*OPS_API, 200),
+            json=lambda w: {"version": w.need_pending.version, "other_id": w.need_pub.id},
+        )
+    ],
+    "POST /api/ops/reviews/{kind}/{item_id}/merge": [
+        Case(
+            "/api/ops/reviews/need/{need_pending}/merge",
+            (*OPS_API, 200),
+            json=lambda w: {"version": w.need_pending.version, "other_id": w.need_pub.id},
+        )
+    ],
     "POST /api/ops/reviews/{kind}/{item_id}/approve": [
         Case(
             "/api/ops/reviews/need/{need_pending}/approve",

@@ -23,6 +23,7 @@ from backend.postings.result_model import Result
 from backend.transfer.models import ImportJob
 from backend.vocab import PostingStatus, Role
 from tests.factories import make_need, make_result, make_user
+from tests.security.challenge_world import add_challenges
 
 ROLES = ("anonymous", "enterprise", "enterprise2", "researcher", "researcher2", "operator")
 MARKER = "XQZ保密标记7731"  # appears only in the secret need's title and problem
@@ -48,6 +49,7 @@ class World:
     pairing_secret: Pairing  # need_sec × result2, 推荐 by an operator
     notification_id: int
     job_id: int
+    challenges: dict[str, int] = field(default_factory=dict)  # see tests/security/challenge_world.py
     tokens: dict[str, str] = field(default_factory=dict)  # role -> session cookie
     csrf: dict[str, str] = field(default_factory=dict)  # role -> csrf token
 
@@ -66,7 +68,7 @@ class World:
             "notification": self.notification_id,
             "job": self.job_id,
             "version": self.pairing.version,
-        }
+        } | self.challenges
 
     def sign_in(self, client: TestClient, role: str) -> None:
         """Put `role`'s session cookie on the client (no cookie for anonymous)."""
@@ -155,6 +157,7 @@ def build_world(session: Session) -> World:
         notification_id=note.id,
         job_id=job.id,
     )
+    world.challenges = add_challenges(world)
     for role, user in users.items():
         token, row = start_session(session=session, user=user, hours=1)
         world.tokens[role], world.csrf[role] = token, row.csrf_token

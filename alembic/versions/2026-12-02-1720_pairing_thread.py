@@ -1,7 +1,7 @@
 """pairing thread: messages and read marks (issue 15)
 
 Revision ID: be9a145fb27c
-Revises: 8f3efee5afc0
+Revises: 3f1c9a7d2b64
 Create Date: 2026-12-02 15:15:12.350272
 """
 
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "be9a145fb27c"
-down_revision: str | None = "8f3efee5afc0"
+down_revision: str | None = "3f1c9a7d2b64"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
