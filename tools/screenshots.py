@@ -15,6 +15,7 @@ from typing import Any
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.browser.helpers import LOOSE_NEED, complete_need, fill_need_form, login, submit
+from tools.challenge_screenshots import take_challenges
 from tools.live_server import CHROMIUM, CHROMIUM_ARGS, DEMO_LOGINS, LiveServer, existing_or_new_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -199,6 +200,7 @@ def take_all(s: Shooter) -> None:
     s.visit("operator", "/ops/import", "ops-import")
     s.visit("operator", "/ops/users/new", "ops-new-user")
     s.visit(None, "/no-such-page", "error-404")
+    take_challenges(s)  # 未满足需求 and 揭榜挂帅
     _phone_polish(s)
 
 

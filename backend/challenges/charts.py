@@ -80,13 +80,13 @@ def province_map(counts: dict[str, int], label: str) -> Markup:
         n = counts.get(region, 0)
         x, y = col * (CELL + GAP), row * (CELL + GAP)
         fill = _shade(n, top)
-        ink = "#fff" if fill in SHADES[3:] else "#1f2933"
+        ink = "bar-value-light" if fill in SHADES[3:] else "bar-value"  # the dashboard's text classes
         tip = escape(f"{region}：{n} 条未满足需求")
         body.append(
             f'<g><title>{tip}</title><rect x="{x}" y="{y}" width="{CELL}" height="{CELL}" rx="6" fill="{fill}" '
             f'stroke="#d0d7de"/><text x="{x + CELL / 2}" y="{y + 19}" text-anchor="middle" font-size="12" '
-            f'fill="{ink}">{escape(short_name(region))}</text><text x="{x + CELL / 2}" y="{y + 37}" '
-            f'text-anchor="middle" font-size="14" font-weight="700" fill="{ink}">{n if n else ""}</text></g>'
+            f'class="{ink}">{escape(short_name(region))}</text><text x="{x + CELL / 2}" y="{y + 37}" '
+            f'text-anchor="middle" font-size="14" class="{ink}">{n if n else ""}</text></g>'
         )
     others = sum(n for r, n in counts.items() if r not in TILES)
     if others:

@@ -51,6 +51,9 @@ class ChallengeFormPage:
 
 def _form_values(values: dict[str, Any]) -> dict[str, Any]:
     shown = dict(values)
+    amount = shown.get("reward_amount")
+    if isinstance(amount, float):
+        shown["reward_amount"] = f"{amount:g}"  # 150, not 150.0
     if isinstance(shown.get("criteria"), list):
         shown["criteria"] = "\n".join(shown["criteria"])
     return shown

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from backend.accounts.models import User
 from backend.challenges import invites, proposals
 from backend.challenges import service as challenges
-from backend.challenges.models import Challenge, Proposal
+from backend.challenges.models import Challenge, ChallengeEvent, Proposal
 from backend.challenges.schemas import ChallengeInput, ProposalInput
 from backend.db import utcnow
 from backend.pairings.models import Pairing
@@ -85,15 +85,26 @@ def _rival(session: Session, challenge: Challenge, solver: Result) -> tuple[User
 
 
 def _backdate(session: Session, challenge: Challenge, days: int) -> None:
-    """Published `days` ago; each proposal a day or so after the one before."""
-    published = utcnow() - timedelta(days=days)
-    session.execute(update(Challenge).where(col(Challenge.id) == challenge.id).values(published_at=published))
-    rows = session.exec(
-        select(Proposal).where(Proposal.challenge_id == challenge.id).order_by(col(Proposal.id))
-    )
-    for i, p in enumerate(rows):
-        at = published + timedelta(hours=20 + 30 * i)
-        session.execute(update(Proposal).where(col(Proposal.id) == p.id).values(created_at=at, updated_at=at))
+    """Replay the challenge's history from `days` ago to now: its events evenly spread, publication
+    and each proposal at the time of their own event."""
+    events = list(challenges.events(session=session, challenge=challenge))
+    start, end = utcnow() - timedelta(days=days), utcnow() - timedelta(hours=1)
+    step = (end - start) / max(len(events), 1)
+    for i, event in enumerate(events):
+        at = start + step * i
+        session.execute(
+            update(ChallengeEvent).where(col(ChallengeEvent.id) == event.id).values(created_at=at)
+        )
+        moment = {"published": "published_at", "selected": "closed_at", "closed": "closed_at"}.get(event.kind)
+        if moment:
+            session.execute(update(Challenge).where(col(Challenge.id) == challenge.id).values({moment: at}))
+        if event.kind == "proposed" and event.proposal_id:
+            session.execute(
+                update(Proposal)
+                .where(col(Proposal.id) == event.proposal_id)
+                .values(created_at=at, updated_at=at)
+            )
+    session.expire_all()
 
 
 def _take(session: Session, stage: str, need: Need, solver: Result, operator: User, nth: int) -> None:

@@ -21,3 +21,5 @@ def test_demo_challenges_cover_every_stage(session: Session) -> None:
     assert [phase(c) for c in rows] == ["揭榜中", "已挂帅", "已关闭", "已截止 · 评审中", "揭榜中", "草稿"]
     assert rows[4].visibility == "secret"
     assert {ChallengeStatus(c.status) for c in rows} == set(ChallengeStatus)
+    closed, scored = rows[2], rows[0]
+    assert closed.published_at and scored.published_at and closed.published_at < scored.published_at
