@@ -53,6 +53,7 @@ class SyncReport:
     unchanged: int
 
 
+WARM_UP_QUERY = "节能降耗 新材料"  # the one text `warm_up` encodes (no document is re-encoded)
 SYNC_CHUNK = 256  # texts encoded (and, for big syncs, persisted) per step
 VOCABULARY_SAMPLE = 20_000  # texts a sync learns technical compounds from (a stride sample past this)
 
@@ -217,7 +218,7 @@ class MatchEngine:
         """Run one search and one explained match per side, so the first user is not the one who
         pays for loading the runtime's kernels, the segmenter's dictionary and the caches."""
         for side in SIDES:
-            self.search(text="节能降耗 新材料", side=side, k=3)
+            self.search(text=WARM_UP_QUERY, side=side, k=3)
             st = self._sides[side]
             with st.vectors.lock.read():
                 first = next(iter(st.docs.values()), None)
