@@ -114,12 +114,14 @@ def create_challenge(
     return redirect(url_of(made.id), "榜单已发布" if publish else "榜单草稿已保存，可继续修改后发布")
 
 
-@router.get("/challenges/{challenge_id:int}/edit", response_class=HTMLResponse)
+@router.get("/challenges/{challenge_id:int}/edit", response_class=HTMLResponse, response_model=None)
 def edit_challenge(
     request: Request, challenge_id: int, session: SessionDep, viewer: SignedIn
-) -> HTMLResponse:
-    """A draft's form."""
+) -> HTMLResponse | RedirectResponse:
+    """A draft's form (a published challenge's terms no longer change)."""
     challenge = get_managed(session=session, challenge_id=challenge_id, user=viewer.user)
+    if challenge.status != challenges.S.draft:
+        return redirect(url_of(challenge_id), "榜单已发布，不能再修改", "error")
     need = session.get(Need, challenge.need_id)
     assert need is not None
     values = {key: getattr(challenge, key) for key in ChallengeInput.model_fields}

@@ -162,3 +162,13 @@ def test_dashboard_shows_the_challenge_figures_beside_the_funnel(
     assert facts["发布榜单"][0] == "2" and facts["平均每榜方案"][0] == "0.5"
     assert facts["揭榜成功率"][0] == "50%"
     assert box.select_one("a[href='/ops/unmet']") is not None
+
+
+def test_a_published_challenge_is_not_edited(client: TestClient, session: Session) -> None:
+    cast = make_cast(session)
+    challenge = published(session, cast)
+    session.commit()
+    login(client, cast.operator)
+    answer = client.get(f"/challenges/{challenge.id}/edit")
+    assert answer.url.path == f"/challenges/{challenge.id}"
+    assert "榜单已发布，不能再修改" in _flash(answer.text)
