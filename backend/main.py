@@ -39,6 +39,7 @@ from backend.ops import review_api, review_pages, stale_pages
 from backend.pairings import api as pairings_api
 from backend.pairings import pages as pairings_pages
 from backend.pairings import thread_pages
+from backend.questions import pages as questions_pages
 from backend.results import api as results_api
 from backend.results import pages as results_pages
 from backend.security import install as install_security
@@ -87,6 +88,8 @@ def create_app() -> FastAPI:
     app.include_router(pairings_api.router, prefix="/api")  # interest, my pairings
     app.include_router(thread_pages.api, prefix="/api")  # 在线洽谈
     app.include_router(thread_pages.router)
+    app.include_router(questions_pages.api, prefix="/api")  # 向平台提问
+    app.include_router(questions_pages.router)
     for module in (pairings_pages, workspace_pages):  # pairing pages, /workspace
         app.include_router(module.router)
     app.include_router(review_api.router, prefix="/api")

@@ -11,10 +11,11 @@ from backend.challenges.models import (
 )
 from backend.follow.models import Bookmark, Subscription, SubscriptionHit
 from backend.notifications.models import Notification
-from backend.pairings.models import Pairing, PairingEvent
+from backend.pairings.models import Pairing, PairingEvent, PairingMessage, PairingRead
 from backend.postings.need_model import Need
 from backend.postings.quality_models import DuplicateCandidate, ExpiryReminder
 from backend.postings.result_model import Result
+from backend.questions.models import PostingQuestion
 from backend.transfer.models import ImportJob
 
 __all__ = [
@@ -32,6 +33,9 @@ __all__ = [
     "Organisation",
     "Pairing",
     "PairingEvent",
+    "PairingMessage",
+    "PairingRead",
+    "PostingQuestion",
     "Proposal",
     "ProposalScore",
     "Result",

@@ -25,7 +25,19 @@ LAYERS: list[set[str]] = [
     {"pairings"},
     {"follow"},
     {"challenges"},
-    {"needs", "results", "workspace", "ops", "dashboard", "transfer", "home", "demo", "security", "models"},
+    {
+        "needs",
+        "results",
+        "workspace",
+        "ops",
+        "dashboard",
+        "transfer",
+        "home",
+        "demo",
+        "security",
+        "models",
+        "questions",
+    },
     {"serve", "main"},
 ]
 

@@ -26,6 +26,7 @@ EXPECTED_TABLES = {
     "pairing_event",
     "pairing_message",
     "pairing_read",
+    "posting_question",
     "audit_entry",
     "notification",
     "import_job",

@@ -486,6 +486,35 @@ ACCESS: dict[str, list[Case]] = {
             form=lambda w: {"result_id": w.result.id},
         )
     ],
+    # --- 向平台提问: anyone signed in asks about a posting not their own; operators answer
+    "GET /questions/new": [
+        Case("/questions/new?side=result&posting_id={result}", (LOGIN, 200, 200, 200, 200, 200)),
+        Case("/questions/new?side=need&posting_id={need_sec}", (LOGIN, 200, 404, 404, 404, 200)),
+    ],
+    "POST /questions": [
+        Case(
+            "/questions",
+            (LOGIN, 303, 303, 403, 303, 403),
+            form=lambda w: {"side": "result", "posting_id": w.result.id, "question": "能提供样品吗？"},
+        )
+    ],
+    "GET /questions": [Case("/questions", (LOGIN, 200, 200, 200, 200, 200))],
+    "GET /ops/questions": [Case("/ops/questions", (*OPS_PAGE, 200))],
+    "POST /ops/questions/{question_id:int}/answer": [
+        Case("/ops/questions/999999/answer", (*OPS_PAGE, 404), form=lambda w: {"answer": "可以"})
+    ],
+    "POST /api/questions": [
+        Case(
+            "/api/questions",
+            (401, 201, 201, 403, 201, 403),
+            json=lambda w: {"side": "result", "posting_id": w.result.id, "question": "能提供样品吗？"},
+        )
+    ],
+    "GET /api/questions": [Case("/api/questions", (401, 200, 200, 200, 200, 200))],
+    "GET /api/ops/questions": [Case("/api/ops/questions", (*OPS_API, 200))],
+    "POST /api/ops/questions/{question_id}/answer": [
+        Case("/api/ops/questions/999999/answer", (*OPS_API, 404), json=lambda w: {"answer": "可以"})
+    ],
     # --- 收藏, 订阅, 对比 (backend/follow)
     "GET /bookmarks": [Case("/bookmarks", (LOGIN, 200, 200, 200, 200, 200))],
     "POST /bookmarks": [
