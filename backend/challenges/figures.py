@@ -12,7 +12,9 @@ from statistics import median
 from sqlmodel import Session, col, func, select
 
 from backend.challenges.models import Challenge, ChallengeStatus, Proposal
+from backend.postings.need_model import Need
 from backend.timefmt import as_utc
+from backend.vocab import TechField
 
 
 @dataclass(frozen=True)
@@ -32,10 +34,16 @@ class ChallengeFigures:
 
 
 def challenge_figures(
-    *, session: Session, start: datetime | None = None, end: datetime | None = None
+    *,
+    session: Session,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    field: TechField | None = None,
 ) -> ChallengeFigures:
-    """Figures over the challenges published in [start, end) (UTC; None = open)."""
+    """Figures over the challenges published in [start, end) (UTC; None = open), of needs in `field`."""
     stmt = select(Challenge).where(col(Challenge.published_at).is_not(None))
+    if field is not None:
+        stmt = stmt.where(col(Challenge.need_id).in_(select(Need.id).where(Need.field == field)))
     if start is not None:
         stmt = stmt.where(col(Challenge.published_at) >= start)
     if end is not None:

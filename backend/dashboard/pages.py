@@ -115,7 +115,9 @@ def dashboard_page(
                 data.weekly, weekly_series, "每周发布的需求、成果，新建对接与签约数", narrow=narrow
             )
         ),
-        challenges=challenge_figures(session=session, start=bounds(filters)[0], end=bounds(filters)[1]),
+        challenges=challenge_figures(
+            session=session, start=bounds(filters)[0], end=bounds(filters)[1], field=filters.field
+        ),
         presets=list(PRESETS.items()),
         fields=TechField.choices(),
         generated_at=utcnow(),

@@ -10,7 +10,7 @@ from backend.challenges.models import ChallengeStatus, ProposalStatus
 from backend.notifications.models import Notification
 from backend.pairings import service as pairings
 from backend.pairings.models import Pairing
-from backend.vocab import PairingStatus
+from backend.vocab import PairingStatus, TechField
 from tests.backend.challenges.helpers import challenge_input, make_cast, proposal_input, published
 
 
@@ -134,3 +134,4 @@ def test_closing_without_a_selection_declines_and_counts_in_the_success_rate(ses
     assert (figures.published, figures.proposals, figures.selected, figures.closed) == (2, 2, 1, 1)
     assert figures.success_rate == 0.5 and figures.proposals_per_challenge == 1.0
     assert figures.median_hours_to_first is not None and figures.median_hours_to_first >= 0
+    assert challenge_figures(session=session, field=TechField.aerospace).published == 0
