@@ -89,7 +89,7 @@ def result_data(**overrides: Any) -> dict[str, Any]:
         "team": "李明教授团队",
         "form": "invention_patent",
         "ip_status": "granted",
-        "patent_numbers": ["ZL202110345678.9"],
+        "patent_numbers": ["ZL202110345678.3"],
         "trl": 5,
         "modes": ["license_general", "joint_development"],
         "price_negotiable": False,

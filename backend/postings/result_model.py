@@ -7,6 +7,7 @@ from sqlalchemy import JSON, String
 from sqlmodel import Field, SQLModel
 
 from backend.db import utcnow
+from backend.postings.patents import clean_patent_number, split_numbers
 from backend.postings.validators import check_budget, clean_keywords, clean_modes
 from backend.validation import clean_phone, clean_region, clean_text
 from backend.vocab import IpStatus, PostingStatus, ResultForm, TechField, TransferMode
@@ -53,14 +54,17 @@ class ResultBase(SQLModel):
     @field_validator("patent_numbers", mode="before")
     @classmethod
     def _patents(cls, value: object) -> object:
-        items = clean_keywords(value) if isinstance(value, str) else value
-        if isinstance(items, list):
-            items = [str(p).strip() for p in items if str(p).strip()]
-            if len(items) > MAX_PATENTS:
-                raise ValueError(f"专利号最多 {MAX_PATENTS} 个")
-            if any(len(p) > 30 for p in items):
-                raise ValueError("专利号过长（不超过 30 个字符）")
-        return items
+        items = split_numbers(value) if isinstance(value, str) else value
+        if not isinstance(items, list):
+            return items
+        numbers: list[str] = []
+        for item in items:
+            text = clean_text(str(item))
+            if text and (number := clean_patent_number(text)) not in numbers:
+                numbers.append(number)
+        if len(numbers) > MAX_PATENTS:
+            raise ValueError(f"专利号最多 {MAX_PATENTS} 个")
+        return numbers
 
     @field_validator("price")
     @classmethod
@@ -128,3 +132,9 @@ class ResultPublic(ResultBase):
     contact_phone: str | None = None  # type: ignore[assignment]
     contact_email: str | None = None  # type: ignore[assignment]
     review_note: str | None = None  # the operator's reason, for the owner and operators only
+
+    @field_validator("patent_numbers", mode="before")
+    @classmethod
+    def _patents(cls, value: object) -> object:
+        # Shown as stored: a number saved before the check-digit rule still displays.
+        return value

@@ -253,7 +253,7 @@ RESULT_COLUMNS: tuple[Column, ...] = (
     _col("team", "完成单位/完成人", True, "text", "某大学 李明教授团队"),
     _enum_col("form", "成果形式", ResultForm, "发明专利"),
     _enum_col("ip_status", "知识产权状态", IpStatus, "已授权"),
-    _col("patent_numbers", "专利号", False, "words", "ZL202110345678.9", "选填，多个用顿号分隔，最多 10 个"),
+    _col("patent_numbers", "专利号", False, "words", "ZL202110345678.3", "选填，多个用顿号分隔，最多 10 个"),
     _col("trl", "技术成熟度(1-9)", True, "number", 5, TRL_HINT),
     _enum_col("modes", "转化方式", TransferMode, "普通许可、合作开发 / 合作实施", many=True),
     _col("price", "报价(万元)", False, "number", 80, "数字，单位万元；不填金额时请在“面议”填“是”"),

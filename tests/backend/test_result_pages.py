@@ -78,7 +78,7 @@ def test_bad_trl_range_is_explained(client: TestClient, session: Session) -> Non
 
 def test_detail_shows_fields_and_hides_contacts_from_outsiders(client: TestClient, session: Session) -> None:
     owner = make_user(session, Role.researcher)
-    result = make_result(session, owner, trl=4, price=80, patent_numbers=["ZL202110345678.9"])
+    result = make_result(session, owner, trl=4, price=80, patent_numbers=["ZL202110345678.3"])
     session.commit()  # a refused request rolls the shared session back
     page = soup(client.get(f"/results/{result.id}"))
     facts = page.select_one(".facts").get_text()
@@ -87,7 +87,7 @@ def test_detail_shows_fields_and_hides_contacts_from_outsiders(client: TestClien
         "80 万元",
         "发明专利",
         "已授权",
-        "ZL202110345678.9",
+        "ZL202110345678.3",
         "李明教授团队",
         "普通许可",
     ):
@@ -117,14 +117,16 @@ def test_create_via_form(client: TestClient, session: Session) -> None:
     owner = make_user(session, Role.researcher)
     session.commit()
     login(client, owner)
-    data = form_post(title="表单成果", patent_numbers="ZL1, ZL2\nZL3")
+    data = form_post(
+        title="表单成果", patent_numbers="ZL 2019 1 0538271.5, CN116284573A\nzl201910538271.5、2021SR0123456"
+    )
     response = client.post(
         "/results/new", data=data | {"csrf_token": csrf(client), "action": "publish"}, follow_redirects=False
     )
     assert response.status_code == 303
     result = session.exec(select(Result).where(Result.title == "表单成果")).one()
     assert response.headers["location"] == f"/results/{result.id}"
-    assert result.patent_numbers == ["ZL1", "ZL2", "ZL3"]
+    assert result.patent_numbers == ["ZL201910538271.5", "CN116284573A", "2021SR0123456"]
     # A researcher's 发布 submits the result for an operator's review.
     assert result.status == PostingStatus.pending and result.published_at is None
     actions = session.exec(
@@ -170,11 +172,11 @@ def test_enterprise_cannot_post_results(client: TestClient, session: Session) ->
 
 def test_edit_prefills_and_rejected_edit_changes_nothing(client: TestClient, session: Session) -> None:
     owner = make_user(session, Role.researcher)
-    result = make_result(session, owner, patent_numbers=["ZL1", "ZL2"], price=80)
+    result = make_result(session, owner, patent_numbers=["ZL201910538271.5", "CN116284573A"], price=80)
     session.commit()
     login(client, owner)
     page = soup(client.get(f"/results/{result.id}/edit"))
-    assert page.select_one("#f-patent_numbers").get_text() == "ZL1\nZL2"
+    assert page.select_one("#f-patent_numbers").get_text() == "ZL201910538271.5\nCN116284573A"
     assert page.select_one("#f-price")["value"] == "80"
     assert page.select_one("#f-ip_status option[selected]")["value"] == "granted"
     assert page.select_one("button[value=save]") is not None  # published: no "save draft"

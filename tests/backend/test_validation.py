@@ -189,7 +189,7 @@ def test_result_required_field_missing(client: TestClient, researcher: Any, fiel
         ({"form": "poem"}, "form", "请从列表中选择"),
         ({"region": "华中"}, "region", "请选择省级行政区，如“湖北省”"),
         ({"price": None, "price_negotiable": False}, "price", "请填写金额（万元），或选择“面议”"),
-        ({"patent_numbers": [f"ZL2021{i:07d}.1" for i in range(11)]}, "patent_numbers", "专利号最多 10 个"),
+        ({"patent_numbers": [f"CN1162845{i:02d}A" for i in range(11)]}, "patent_numbers", "专利号最多 10 个"),
         ({"keywords": [f"词{i}" for i in range(9)]}, "keywords", "关键词最多 8 个"),
     ],
 )

@@ -32,7 +32,7 @@ def test_compare_page_shows_each_result_side_by_side(client: TestClient, session
     assert rows["地区"] == ["湖北省", "浙江省", "广东省"]
     assert rows["报价"] == ["10 万元", "20 万元", "30 万元"]
     assert rows["技术成熟度"][0].startswith("TRL 5")
-    assert rows["专利号"] == ["ZL202110345678.9"] * 3
+    assert rows["专利号"] == ["ZL202110345678.3"] * 3
     assert "普通许可" in rows["转化方式"][0]
 
 

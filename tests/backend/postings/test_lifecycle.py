@@ -136,7 +136,7 @@ class TestResultLifecycle:
         stored = session.get(Result, result.id)
         assert stored is not None
         assert (stored.trl, stored.price, stored.status) == (6, 120, PostingStatus.closed)
-        assert stored.patent_numbers == ["ZL202110345678.9"]
+        assert stored.patent_numbers == ["ZL202110345678.3"]
         entries = history(session=session, entity="result", entity_id=result.id or 0)
         assert [e.action for e in entries] == ["create", "edit", "submit", "close"]
         assert {e.actor_id for e in entries} == {researcher.id}
