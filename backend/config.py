@@ -18,6 +18,7 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite:///{ROOT / 'data' / 'kematch.db'}"
     data_dir: Path = ROOT / "data"
     index_dir: Path = ROOT / "data" / "index"
+    files_dir: Path = ROOT / "data" / "files"  # attachments, under generated names
     model_dir: Path = ROOT / "data" / "models" / "multilingual-e5-small"
     secret_key: str = PLACEHOLDER_SECRET
     host: str = "127.0.0.1"

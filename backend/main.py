@@ -16,6 +16,9 @@ from backend.challenges import ops_pages as challenge_ops_pages
 from backend.challenges import pages as challenge_pages
 from backend.dashboard import api as dashboard_api
 from backend.dashboard import pages as dashboard_pages
+from backend.documents import api as documents_api
+from backend.documents import cleanup as attachment_cleanup
+from backend.documents import pages as documents_pages
 from backend.errors.handlers import install_error_handlers
 from backend.follow import alerts as follow_alerts
 from backend.follow import api as follow_api
@@ -72,6 +75,9 @@ def create_app() -> FastAPI:
         templates.context_processors.append(bookmark_context)  # 收藏 buttons: saved or not
     follow_alerts.install()  # subscriptions hear of every committed publication
     duplicate_check.install()  # each submitted posting is checked for near-duplicates
+    attachment_cleanup.install()  # a deleted posting takes its attachments with it
+    app.include_router(documents_api.router, prefix="/api")  # 附件 / 需求说明书
+    app.include_router(documents_pages.router)
     app.include_router(follow_api.router, prefix="/api")  # 收藏, 订阅, 对比
     for module in (follow_pages, subscription_pages):
         app.include_router(module.router)

@@ -9,6 +9,7 @@ from backend.challenges.models import (
     Proposal,
     ProposalScore,
 )
+from backend.documents.models import Attachment
 from backend.follow.models import Bookmark, Subscription, SubscriptionHit
 from backend.notifications.models import Notification
 from backend.pairings.models import Pairing, PairingEvent, PairingMessage, PairingRead
@@ -20,6 +21,7 @@ from backend.transfer.models import ImportJob
 
 __all__ = [
     "AccountToken",
+    "Attachment",
     "AuditEntry",
     "Bookmark",
     "Challenge",

@@ -15,6 +15,7 @@ os.environ["KEMATCH_DATABASE_URL"] = run_database_url(_TMP)
 os.environ.setdefault("KEMATCH_ENVIRONMENT", "test")
 os.environ.setdefault("KEMATCH_INDEX_DIR", str(_TMP / "index"))
 os.environ.setdefault("KEMATCH_DATA_DIR", str(_TMP / "data"))
+os.environ.setdefault("KEMATCH_FILES_DIR", str(_TMP / "files"))
 os.environ.setdefault("KEMATCH_MATCHING_ENABLED", "false")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 

@@ -14,6 +14,8 @@ from backend.accounts.models import Organisation, User
 from backend.accounts.verification import require_verified
 from backend.db import utcnow
 from backend.deps import SessionDep
+from backend.documents.section import AttachmentSection
+from backend.documents.section import for_page as attachment_section
 from backend.errors import Conflict, InvalidInput, NotPermitted
 from backend.forms import FormState, PostedForm, parse
 from backend.matching import cards as match_pages
@@ -50,6 +52,7 @@ class NeedDetailPage:
     insider: bool
     matches: list[Any] | None = None  # filled by the matching section (needs/_matches.html)
     quality: PostingQuality | None = None  # duplicate warning, 续期 (home/_quality.html)
+    attachments: AttachmentSection | None = None  # documents/_attachments.html
 
 
 @dataclass
@@ -201,6 +204,7 @@ def need_detail(request: Request, need_id: int, session: SessionDep, viewer: May
         insider=service.is_insider(session=session, need=need, user=user),
     )
     page.quality = for_writer(session=session, posting=need, viewer=user)
+    page.attachments = attachment_section(session=session, posting=need, user=user)
     page.matches = match_pages.need_matches(session=session, need=need, user=user, can_edit=page.can_edit)
     pair_states.attach_to_need_cards(session=session, need=need, cards=page.matches, user=user)
     return render(request, "needs/detail.html", page)

@@ -12,6 +12,8 @@ from backend.accounts.deps import CsrfChecked, MaybeViewer, SignedIn
 from backend.accounts.models import Organisation, User
 from backend.accounts.verification import require_verified
 from backend.deps import SessionDep
+from backend.documents.section import AttachmentSection
+from backend.documents.section import for_page as attachment_section
 from backend.errors import Conflict, InvalidInput, NotPermitted
 from backend.forms import FormState, PostedForm, parse
 from backend.matching import cards as match_pages
@@ -48,6 +50,7 @@ class ResultDetailPage:
     insider: bool
     matches: list[Any] | None = None  # filled by the matching section (results/_matches.html)
     quality: PostingQuality | None = None  # duplicate warning, 续期 (home/_quality.html)
+    attachments: AttachmentSection | None = None  # documents/_attachments.html
 
 
 @dataclass
@@ -196,6 +199,7 @@ def result_detail(request: Request, result_id: int, session: SessionDep, viewer:
         insider=service.is_insider(session=session, result=result, user=user),
     )
     page.quality = for_writer(session=session, posting=result, viewer=user)
+    page.attachments = attachment_section(session=session, posting=result, user=user)
     page.matches = match_pages.result_matches(
         session=session, result=result, user=user, can_edit=page.can_edit
     )

@@ -8,6 +8,8 @@ without one (chunked) is counted as it streams; the read that crosses the limit 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from backend.documents.files import MAX_BYTES as ATTACHMENT_MAX_BYTES
+from backend.documents.files import UPLOAD_PATH as ATTACHMENT_PATH
 from backend.security.responses import refuse
 from backend.transfer.reader import MAX_BYTES as IMPORT_MAX_BYTES
 
@@ -16,11 +18,15 @@ DEFAULT_LIMIT = 1 * MB  # JSON bodies and HTML forms
 # The import takes a spreadsheet of up to 5 MB, plus the multipart envelope and its few fields.
 UPLOAD_LIMIT = IMPORT_MAX_BYTES + 64 * 1024
 UPLOAD_PATHS = frozenset({"/ops/import", "/api/ops/import"})
+# An attachment of up to 10 MB, plus the envelope (the service refuses a file over 10 MB itself).
+ATTACHMENT_LIMIT = ATTACHMENT_MAX_BYTES + 64 * 1024
 TITLE = "内容过大"
 
 
 def limit_for(path: str) -> int:
     """The most bytes a request to `path` may send."""
+    if ATTACHMENT_PATH.match(path):
+        return ATTACHMENT_LIMIT
     return UPLOAD_LIMIT if path.rstrip("/") in UPLOAD_PATHS else DEFAULT_LIMIT
 
 

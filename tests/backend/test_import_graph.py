@@ -25,6 +25,7 @@ LAYERS: list[set[str]] = [
     {"pairings"},
     {"follow"},
     {"challenges"},
+    {"documents"},
     {
         "needs",
         "results",

@@ -17,6 +17,7 @@ from tests.conftest import alembic_config
 from tests.databases import drop_database, new_database_url
 
 EXPECTED_TABLES = {
+    "attachment",
     "organisation",
     "user",
     "user_session",
