@@ -8,6 +8,9 @@ database, and copies the backup in through the same API.
 
 PostgreSQL: the pg_dump / pg_restore commands are printed, or run with --run.
 
+Attachment files (KEMATCH_FILES_DIR) go into `<backup>.files.tar` beside the snapshot and are
+restored with it (`tools/backup_files.py`); the files folder replaced is kept in the backups folder.
+
 The matching index (data/index) is not backed up: it is derived from the database. At start-up
 the app syncs it with whatever the database holds (`make index` rebuilds it from scratch), so
 after a restore restart the app and the index follows the restored data.
@@ -24,6 +27,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from backend.config import get_settings
+from tools.backup_files import FilesBackupError, archive_files, archive_for, restore_files
 
 REQUIRED_TABLES = {"alembic_version", "user", "organisation", "need", "result"}
 
@@ -128,6 +132,16 @@ def restore_sqlite(*, backup: Path, database: Path, out_dir: Path) -> Path | Non
     return kept
 
 
+def _restore_files(backup: Path, files_dir: Path, out_dir: Path) -> str:
+    """Restore the attachment files saved with `backup`, if any; what happened, in Chinese."""
+    archive = archive_for(backup)
+    if not archive.is_file():
+        return f"未找到附件备份 {archive}，附件文件保持不变。"
+    keep = out_dir / f"files-before-restore-{_stamp()}"
+    count = restore_files(archive=archive, files_dir=files_dir, keep_as=keep)
+    return f"已恢复 {count} 个附件文件到 {files_dir}（原附件目录已另存为 {keep}）。"
+
+
 def _pg_url(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
@@ -152,11 +166,16 @@ def main(argv: list[str] | None = None) -> int:
         if database is None:
             return _postgres(args.action, settings.database_url, out_dir, args.file, run=args.run)
         if args.action == "backup":
-            print(f"已备份数据库到 {backup_sqlite(database=database, out_dir=out_dir)}")
+            snapshot = backup_sqlite(database=database, out_dir=out_dir)
+            print(f"已备份数据库到 {snapshot}")
+            count = archive_files(files_dir=settings.files_dir, target=archive_for(snapshot))
+            print(f"已备份 {count} 个附件文件到 {archive_for(snapshot)}")
             print("匹配索引无需备份：应用启动时会按数据库自动重建/同步（也可运行 make index）。")
             return 0
+        check_backup(Path(args.file))
+        print(_restore_files(Path(args.file), settings.files_dir, out_dir))
         kept = restore_sqlite(backup=Path(args.file), database=database, out_dir=out_dir)
-    except BackupError as exc:
+    except (BackupError, FilesBackupError) as exc:
         print(f"失败：{exc}", file=sys.stderr)
         return 1
     if kept is not None:

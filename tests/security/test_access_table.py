@@ -91,6 +91,10 @@ def _import_files(w: World) -> dict[str, Any]:
     return {"file": ("needs.csv", io.BytesIO(csv), "text/csv")}
 
 
+def _pdf(w: World) -> dict[str, Any]:
+    return {"file": ("说明书.pdf", io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "application/pdf")}
+
+
 PW_CHANGE = {
     "current_password": PASSWORD,
     "new_password": "Another-Pass9",
@@ -590,6 +594,48 @@ ACCESS: dict[str, list[Case]] = {
     "GET /api/compare": [
         Case("/api/compare?ids={result},{result2}", everyone(200)),
         Case("/api/compare?ids={result},{result_draft}", (404, 404, 404, 200, 404, 200)),
+    ],
+    # --- attachments (附件 / 需求说明书): as the posting; 仅对接方可见 files as its contacts
+    "GET /attachments/{attachment_id}": [
+        Case("/attachments/{att_result}", everyone(200)),
+        Case("/attachments/{att_parties}", (404, 404, 404, 200, 404, 200)),
+        Case("/attachments/{att_sec}", (404, 200, 404, 404, 404, 200)),
+        Case("/attachments/{att_des}", everyone(200)),
+    ],
+    "GET /api/{kind}/{posting_id}/attachments": [
+        Case("/api/results/{result}/attachments", everyone(200)),
+        Case("/api/results/{result_draft}/attachments", (404, 404, 404, 200, 404, 200)),
+        Case("/api/needs/{need_sec}/attachments", (404, 200, 404, 404, 404, 200)),
+    ],
+    "POST /api/{kind}/{posting_id}/attachments": [
+        Case(
+            "/api/results/{result}/attachments",
+            (401, 403, 403, 201, 403, 201),
+            files=_pdf,
+            headers={"X-Requested-With": "XMLHttpRequest"},
+        ),
+        Case(
+            "/api/needs/{need_sec}/attachments",
+            (401, 201, 404, 404, 404, 201),
+            files=_pdf,
+            headers={"X-Requested-With": "XMLHttpRequest"},
+        ),
+    ],
+    "DELETE /api/attachments/{attachment_id}": [
+        Case("/api/attachments/{att_result}", (401, 403, 403, 204, 403, 204)),
+        Case("/api/attachments/{att_sec}", (401, 204, 404, 404, 404, 204)),
+    ],
+    "POST /{kind}/{posting_id}/attachments": [
+        Case(
+            "/results/{result}/attachments", (LOGIN, 403, 403, 303, 403, 303), form=lambda w: {}, files=_pdf
+        ),
+        Case(
+            "/needs/{need_sec}/attachments", (LOGIN, 303, 404, 404, 404, 303), form=lambda w: {}, files=_pdf
+        ),
+    ],
+    "POST /attachments/{attachment_id}/delete": [
+        Case("/attachments/{att_result}/delete", (LOGIN, 403, 403, 303, 403, 303), form=lambda w: {}),
+        Case("/attachments/{att_sec}/delete", (LOGIN, 303, 404, 404, 404, 303), form=lambda w: {}),
     ],
     # --- notifications
     "GET /notifications": [Case("/notifications", (LOGIN, 200, 200, 200, 200, 200))],

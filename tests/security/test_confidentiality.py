@@ -172,10 +172,13 @@ def test_the_researcher_of_an_approved_pairing_sees_the_secret_need(
     world.sign_in(access_client, "researcher2")
     assert MARKER in access_client.get(f"/needs/{world.need_sec.id}").text
     assert MARKER in access_client.get(f"/pairings/{world.pairing_secret.id}").text
+    sheet = f"/attachments/{world.attachments['att_sec']}"  # the 保密 need's specification sheet
+    assert MARKER in access_client.get(sheet).text
     for role in ("researcher", "enterprise2", "anonymous"):  # still nobody else
         world.sign_in(access_client, role)
         assert MARKER not in access_client.get(f"/results/{world.result2.id}").text
         assert access_client.get(f"/api/needs/{world.need_sec.id}").status_code == 404
+        assert access_client.get(sheet).status_code == 404
 
 
 def _no_identity(text: str) -> bool:

@@ -24,6 +24,7 @@ from backend.transfer.models import ImportJob
 from backend.vocab import PostingStatus, Role
 from tests.factories import make_need, make_result, make_user
 from tests.security.challenge_world import add_challenges
+from tests.security.document_world import add_attachments
 
 ROLES = ("anonymous", "enterprise", "enterprise2", "researcher", "researcher2", "operator")
 MARKER = "XQZ保密标记7731"  # appears only in the secret need's title and problem
@@ -50,6 +51,7 @@ class World:
     notification_id: int
     job_id: int
     challenges: dict[str, int] = field(default_factory=dict)  # see tests/security/challenge_world.py
+    attachments: dict[str, int] = field(default_factory=dict)  # see tests/security/document_world.py
     tokens: dict[str, str] = field(default_factory=dict)  # role -> session cookie
     csrf: dict[str, str] = field(default_factory=dict)  # role -> csrf token
 
@@ -68,7 +70,7 @@ class World:
             "notification": self.notification_id,
             "job": self.job_id,
             "version": self.pairing.version,
-        } | self.challenges
+        } | {**self.challenges, **self.attachments}
 
     def sign_in(self, client: TestClient, role: str) -> None:
         """Put `role`'s session cookie on the client (no cookie for anonymous)."""
@@ -158,6 +160,7 @@ def build_world(session: Session) -> World:
         job_id=job.id,
     )
     world.challenges = add_challenges(world)
+    world.attachments = add_attachments(world)
     for role, user in users.items():
         token, row = start_session(session=session, user=user, hours=1)
         world.tokens[role], world.csrf[role] = token, row.csrf_token
