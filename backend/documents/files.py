@@ -37,6 +37,7 @@ BY_CONTENT_TYPE = {t.content_type: t for t in (PDF, PNG, JPEG)}
 ALLOWED = {"result": (PDF, PNG, JPEG), "need": (PDF,)}
 ALLOWED_TEXT = {"result": "PDF、PNG 或 JPEG", "need": "PDF"}
 _EXECUTABLE = (b"MZ", b"\x7fELF", b"\xfe\xed\xfa", b"\xcf\xfa\xed\xfe", b"#!")
+_EXTENSION = re.compile(r"[A-Za-z][A-Za-z0-9]{1,4}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200b-\u200f\ufeff]")
 
 
@@ -82,7 +83,8 @@ def clean_filename(name: str | None, kind: FileType) -> str:
     """The name shown for a file: no path, no control characters, the real type's extension.
 
     A name with path segments (../, /, \\) or control characters is refused: such a name is
-    either a mistake or an attack, and a person should see what is stored.
+    either a mistake or an attack, and a person should see what is stored. So is a name whose
+    extension names another type than the bytes (a mislabelled file); a name without one gets it.
     """
     raw = (name or "").strip()
     if not raw:
@@ -93,11 +95,13 @@ def clean_filename(name: str | None, kind: FileType) -> str:
         raise refused("文件名不能包含控制字符，请重命名后上传")
     text = unicodedata.normalize("NFC", raw)
     stem, dot, ext = text.rpartition(".")
-    if not dot or not stem:
-        stem = text
-    if ext.lower() not in {kind.extension[1:], "jpeg" if kind is JPEG else kind.extension[1:]}:
-        stem = text  # the name's extension disagrees with the bytes: the bytes win
-        ext = kind.extension[1:]
+    matching = {kind.extension[1:], "jpeg" if kind is JPEG else kind.extension[1:]}
+    if dot and stem and ext.lower() not in matching:
+        if _EXTENSION.fullmatch(ext):  # 照片.jpg holding a PNG: say so rather than guess
+            raise refused(f"文件名为 .{ext}，但文件内容是 {kind.label}，请核对文件后重新上传")
+        stem, ext = text, kind.extension[1:]
+    elif not dot or not stem:
+        stem, ext = text, kind.extension[1:]
     stem = stem[: MAX_NAME - len(ext) - 1].rstrip(". ") or "附件"
     return f"{stem}.{ext}"
 

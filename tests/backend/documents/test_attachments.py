@@ -26,8 +26,8 @@ def test_a_result_takes_pdf_png_and_jpeg_judged_by_the_bytes(client: TestClient,
     login(client, owner)
     for data, name, content_type, shown in (
         (PDF, "专利证书.pdf", "application/pdf", "专利证书.pdf"),
-        (PNG, "样机照片.jpg", "image/png", "样机照片.jpg.png"),  # the bytes win over the name
-        (JPEG, "现场", "image/jpeg", "现场.jpg"),
+        (PNG, "样机照片", "image/png", "样机照片.png"),  # the bytes name the type
+        (JPEG, "现场.JPEG", "image/jpeg", "现场.JPEG"),
     ):
         response = upload(client, result, data, name)
         assert response.status_code == 201, response.text
@@ -35,13 +35,15 @@ def test_a_result_takes_pdf_png_and_jpeg_judged_by_the_bytes(client: TestClient,
         assert (body["content_type"], body["filename"], body["size"]) == (content_type, shown, len(data))
     assert len(stored_files()) == 3
     listed = client.get(f"/api/results/{result.id}/attachments").json()
-    assert [a["filename"] for a in listed] == ["专利证书.pdf", "样机照片.jpg.png", "现场.jpg"]
+    assert [a["filename"] for a in listed] == ["专利证书.pdf", "样机照片.png", "现场.JPEG"]
 
 
 @pytest.mark.parametrize(
     ("data", "name", "message"),
     [
         (b"hello, not a pdf", "报告.pdf", "文件内容不是 PDF、PNG 或 JPEG"),
+        (PNG, "样机照片.jpg", "文件名为 .jpg，但文件内容是 PNG 图片"),
+        (PDF, "报告.exe", "文件名为 .exe，但文件内容是 PDF"),
         (EXE, "专利.pdf", "该文件是可执行程序，不能上传"),
         (ELF, "专利.pdf", "该文件是可执行程序，不能上传"),
         (POLYGLOT, "专利.pdf", "该 PDF 文件内含可执行程序"),
