@@ -9,15 +9,18 @@ from sqlalchemy import Engine, inspect, text
 from alembic import command
 from backend.db import make_engine
 from tests.conftest import alembic_config
+from tests.databases import drop_database, new_database_url
 
 BEFORE = "11937d30b9c9"  # the revision before 5b7e0c2d4f61 (account links and consent)
 
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'accounts.db'}")
+    url = new_database_url(tmp_path, "accounts")  # the run's backend: SQLite, or PostgreSQL (make test-pg)
+    engine = make_engine(url)
     yield engine
     engine.dispose()
+    drop_database(url)
 
 
 def _migrate(engine: Engine, direction: str, target: str) -> None:
@@ -39,7 +42,7 @@ def test_existing_accounts_count_as_verified(engine: Engine) -> None:
         db.execute(
             text(
                 'INSERT INTO "user" (email, name, phone, role, organisation_id, password_hash, is_active,'
-                " created_at, updated_at) VALUES ('old@example.cn', '老用户', '', 'enterprise', 1, 'x', 1,"
+                " created_at, updated_at) VALUES ('old@example.cn', '老用户', '', 'enterprise', 1, 'x', TRUE,"
                 " '2026-01-02 08:00:00', '2026-01-02 08:00:00')"
             )
         )
