@@ -55,7 +55,7 @@ def test_a_parties_only_patent_pdf_is_seen_by_the_approved_party_not_by_an_outsi
     res.goto(url)
     res.set_input_files("#attachment-file", str(pdf))
     res.get_by_label("仅对接方可见（对接经平台批准后，对方才能查看）").check()
-    res.get_by_role("button", name="上传").click()
+    res.get_by_role("button", name="上传", exact=True).click()
     expect(res.locator("#attachments .flash")).to_contain_text("已上传附件“发明专利证书.pdf”")
     item = res.locator("#attachments li", has_text="发明专利证书.pdf")
     expect(item).to_contain_text("PDF")
