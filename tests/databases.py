@@ -34,6 +34,7 @@ def run_database_url(tmp: Path) -> str:
 
     server = pg_server.start()
     atexit.register(server.stop)
+    pg_server.watch(server, os.getpid())  # and if this run is killed, the server stops all the same
     return server.url()
 
 

@@ -155,6 +155,30 @@ def start(parent: Path | None = None) -> PgServer:
     return server
 
 
+def watch(server: PgServer, owner_pid: int) -> None:
+    """Stop `server` once process `owner_pid` is gone, however it ended (SIGKILL and timeouts included)."""
+    subprocess.Popen(
+        [sys.executable, "-m", "tools.pg_server", "watch", str(owner_pid), str(server.root)],
+        cwd=Path(__file__).resolve().parent.parent,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def _watch_loop(owner_pid: int, root: Path) -> None:
+    while True:
+        try:
+            os.kill(owner_pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(1)
+    if root.is_dir():
+        server = PgServer(root=root, user=_server_user())
+        server.stop()
+
+
 def _wait_ready(server: PgServer, timeout: float = 30.0) -> None:
     import psycopg
 
@@ -174,7 +198,13 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="action", required=True)
     run = sub.add_parser("run", help="start a server, run the command with KEMATCH_DATABASE_URL set, stop it")
     run.add_argument("command", nargs=argparse.REMAINDER)
+    guard = sub.add_parser("watch", help="stop the server in ROOT once process PID has ended")
+    guard.add_argument("pid", type=int)
+    guard.add_argument("root", type=Path)
     args = parser.parse_args(argv)
+    if args.action == "watch":
+        _watch_loop(args.pid, args.root)
+        return 0
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         parser.error("no command given")
