@@ -50,6 +50,7 @@ def restore_files(*, archive: Path, files_dir: Path, keep_as: Path) -> int:
                     raise FilesBackupError(f"附件备份中有不属于附件的条目 {m.name!r}，不能恢复：{archive}")
             fresh = files_dir.with_name(files_dir.name + ".restoring")
             shutil.rmtree(fresh, ignore_errors=True)
+            fresh.mkdir(parents=True)  # an archive of no files restores an empty folder
             tar.extractall(fresh, members=members, filter="data")
     except tarfile.TarError as exc:
         raise FilesBackupError(f"无法读取附件备份（{exc}）：{archive}") from exc

@@ -505,7 +505,7 @@ ACCESS: dict[str, list[Case]] = {
     "GET /questions": [Case("/questions", (LOGIN, 200, 200, 200, 200, 200))],
     "GET /ops/questions": [Case("/ops/questions", (*OPS_PAGE, 200))],
     "POST /ops/questions/{question_id:int}/answer": [
-        Case("/ops/questions/999999/answer", (*OPS_PAGE, 404), form=lambda w: {"answer": "可以"})
+        Case("/ops/questions/{question}/answer", (*OPS_PAGE, 303), form=lambda w: {"answer": "可以"})
     ],
     "POST /api/questions": [
         Case(
@@ -517,7 +517,7 @@ ACCESS: dict[str, list[Case]] = {
     "GET /api/questions": [Case("/api/questions", (401, 200, 200, 200, 200, 200))],
     "GET /api/ops/questions": [Case("/api/ops/questions", (*OPS_API, 200))],
     "POST /api/ops/questions/{question_id}/answer": [
-        Case("/api/ops/questions/999999/answer", (*OPS_API, 404), json=lambda w: {"answer": "可以"})
+        Case("/api/ops/questions/{question}/answer", (*OPS_API, 200), json=lambda w: {"answer": "可以"})
     ],
     # --- 收藏, 订阅, 对比 (backend/follow)
     "GET /bookmarks": [Case("/bookmarks", (LOGIN, 200, 200, 200, 200, 200))],

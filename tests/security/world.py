@@ -20,6 +20,7 @@ from backend.pairings import service as pairings
 from backend.pairings.models import Pairing
 from backend.postings.need_model import Need
 from backend.postings.result_model import Result
+from backend.questions.service import ask
 from backend.transfer.models import ImportJob
 from backend.vocab import PostingStatus, Role
 from tests.factories import make_need, make_result, make_user
@@ -52,6 +53,7 @@ class World:
     job_id: int
     challenges: dict[str, int] = field(default_factory=dict)  # see tests/security/challenge_world.py
     attachments: dict[str, int] = field(default_factory=dict)  # see tests/security/document_world.py
+    questions: dict[str, int] = field(default_factory=dict)  # a 向平台提问 by the enterprise, unanswered
     tokens: dict[str, str] = field(default_factory=dict)  # role -> session cookie
     csrf: dict[str, str] = field(default_factory=dict)  # role -> csrf token
 
@@ -70,7 +72,7 @@ class World:
             "notification": self.notification_id,
             "job": self.job_id,
             "version": self.pairing.version,
-        } | {**self.challenges, **self.attachments}
+        } | {**self.challenges, **self.attachments, **self.questions}
 
     def sign_in(self, client: TestClient, role: str) -> None:
         """Put `role`'s session cookie on the client (no cookie for anonymous)."""
@@ -161,6 +163,10 @@ def build_world(session: Session) -> World:
     )
     world.challenges = add_challenges(world)
     world.attachments = add_attachments(world)
+    asked = ask(
+        session=session, user=ent, side="result", posting_id=result.id or 0, question="能提供样品吗？"
+    )
+    world.questions = {"question": asked.id or 0}
     for role, user in users.items():
         token, row = start_session(session=session, user=user, hours=1)
         world.tokens[role], world.csrf[role] = token, row.csrf_token
