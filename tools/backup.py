@@ -164,7 +164,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         database = sqlite_path(settings.database_url)
         if database is None:
-            return _postgres(args.action, settings.database_url, out_dir, args.file, run=args.run)
+            return _postgres(
+                args.action,
+                settings.database_url,
+                out_dir,
+                args.file,
+                run=args.run,
+                files_dir=settings.files_dir,
+            )
         if args.action == "backup":
             snapshot = backup_sqlite(database=database, out_dir=out_dir)
             print(f"已备份数据库到 {snapshot}")
@@ -185,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _postgres(action: str, url: str, out_dir: Path, file: str | None, *, run: bool) -> int:
+def _postgres(action: str, url: str, out_dir: Path, file: str | None, *, run: bool, files_dir: Path) -> int:
     if action == "backup":
         out_dir.mkdir(parents=True, exist_ok=True)
         target = _free_name(out_dir, f"kematch-{_stamp()}", ".dump")
@@ -193,10 +200,17 @@ def _postgres(action: str, url: str, out_dir: Path, file: str | None, *, run: bo
     else:
         cmd = ["pg_restore", "--clean", "--if-exists", "--no-owner", f"--dbname={_pg_url(url)}", str(file)]
     if not run:
-        print("PostgreSQL 数据库：请运行（或加 --run 由本命令执行）：")
+        print("PostgreSQL 数据库：请运行（或加 --run 由本命令执行，附件文件随之备份/恢复）：")
         print("  " + shlex.join(cmd))
         return 0
-    return subprocess.run(cmd, check=False).returncode
+    code = subprocess.run(cmd, check=False).returncode
+    if code == 0 and action == "backup":  # the attachments travel beside the dump, as beside a snapshot
+        count = archive_files(files_dir=files_dir, target=archive_for(target))
+        print(f"已备份数据库到 {target}")
+        print(f"已备份 {count} 个附件文件到 {archive_for(target)}")
+    elif code == 0 and file:
+        print(_restore_files(Path(file), files_dir, out_dir))
+    return code
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ def test_backup_and_restore_carry_the_attachment_files(site: Site, tmp_path: Pat
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "tools.backup", *args, "--dir", str(out)],
+            [sys.executable, "-m", "tools.backup", *args, "--dir", str(out), "--run"],
             cwd=ROOT,
             env=env,
             capture_output=True,
@@ -36,7 +36,8 @@ def test_backup_and_restore_carry_the_attachment_files(site: Site, tmp_path: Pat
         )
 
     made = run("backup")
-    (snapshot,) = out.glob("kematch-*.db")
+    # The database backup (a SQLite snapshot or a pg_dump file) and its files archive beside it.
+    (snapshot,) = [p for p in out.glob("kematch-*") if not p.name.endswith(".files.tar")]
     assert "已备份 1 个附件文件" in made.stdout
     assert snapshot.with_name(snapshot.stem + ".files.tar").is_file()
     (files_dir / NAME).write_bytes(b"%PDF-1.4 changed after the backup\n")
