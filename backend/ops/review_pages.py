@@ -1,5 +1,6 @@
 """HTML pages of the posting review desk: the queue and the operator's decisions."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -177,6 +178,28 @@ def take_down(
 Other = Annotated[str, Form()]  # the existing posting's id, from the candidate's button
 
 
+def _duplicate_decision(
+    request: Request,
+    session: SessionDep,
+    operator: OperatorUser,
+    kind: str,
+    item_id: int,
+    next_url: str,
+    decide: Callable[[], object],
+    done: str,
+) -> HTMLResponse | RedirectResponse:
+    """Run one duplicate decision; a stale version shows the queue again, other refusals flash."""
+    item = reviews.get_posting(session=session, kind=kind, item_id=item_id)
+    back = _back(kind, item_id, next_url)
+    try:
+        decide()
+    except StaleReview as exc:
+        return _queue_page(request, session, operator, kind, exc.message)
+    except (Conflict, InvalidInput) as exc:
+        return redirect(back, exc.message, "error")
+    return redirect(back, done.format(title=item.title))
+
+
 @router.post(
     "/ops/reviews/{kind}/{item_id:int}/return-duplicate", response_model=None, dependencies=[CsrfChecked]
 )
@@ -190,22 +213,23 @@ def send_back_as_duplicate(
     next_url: Next = "",
     version: Version = "",
 ) -> HTMLResponse | RedirectResponse:
-    item = reviews.get_posting(session=session, kind=kind, item_id=item_id)
-    back = _back(kind, item_id, next_url)
-    try:
-        duplicates.send_back_as_duplicate(
+    return _duplicate_decision(
+        request,
+        session,
+        operator,
+        kind,
+        item_id,
+        next_url,
+        lambda: duplicates.send_back_as_duplicate(
             session=session,
             kind=kind,
             item_id=item_id,
             other_id=_number(other) or 0,
             operator=operator,
             version=_number(version),
-        )
-    except StaleReview as exc:
-        return _queue_page(request, session, operator, kind, exc.message)
-    except (Conflict, InvalidInput) as exc:
-        return redirect(back, exc.message, "error")
-    return redirect(back, f"已以重复退回：“{item.title}”，发布方会收到所重复的条目")
+        ),
+        "已以重复退回：“{title}”，发布方会收到所重复的条目",
+    )
 
 
 @router.post("/ops/reviews/{kind}/{item_id:int}/merge", response_model=None, dependencies=[CsrfChecked])
@@ -219,19 +243,20 @@ def merge(
     next_url: Next = "",
     version: Version = "",
 ) -> HTMLResponse | RedirectResponse:
-    item = reviews.get_posting(session=session, kind=kind, item_id=item_id)
-    back = _back(kind, item_id, next_url)
-    try:
-        duplicates.merge(
+    return _duplicate_decision(
+        request,
+        session,
+        operator,
+        kind,
+        item_id,
+        next_url,
+        lambda: duplicates.merge(
             session=session,
             kind=kind,
             item_id=item_id,
             into_id=_number(other) or 0,
             operator=operator,
             version=_number(version),
-        )
-    except StaleReview as exc:
-        return _queue_page(request, session, operator, kind, exc.message)
-    except (Conflict, InvalidInput) as exc:
-        return redirect(back, exc.message, "error")
-    return redirect(back, f"已合并：“{item.title}”作为重复关闭，保留已有的一条")
+        ),
+        "已合并：“{title}”作为重复关闭，保留已有的一条",
+    )
