@@ -1,8 +1,7 @@
-"""The matching engine the web app calls: sync/upsert/remove, need<->result ranking, search, explain."""
+"""The matching engine the web app calls: need<->result ranking, search, explain (writes: upkeep.py)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -13,13 +12,12 @@ import numpy as np
 from embeddings.duplicates import Similar
 from embeddings.explain import Explanation, explain
 from embeddings.fit import Filters, FitItem, assess, fit_points, passes
-from embeddings.index import VectorIndex
-from embeddings.lexical import LexicalIndex
 from embeddings.ranking import RankConfig, Ranker, calibrate, split_points
-from embeddings.storage import clean_temp_files
-from embeddings.terms import learn_vocabulary
 from embeddings.threads import single_threaded_search
 from embeddings.types import SIDES, Document, EncoderLike, FloatArray, Side, other_side
+from embeddings.upkeep import IndexKeeper, SyncReport
+
+__all__ = ["WARM_UP_QUERY", "Breakdown", "Match", "MatchEngine", "SyncReport"]
 
 
 @dataclass(frozen=True)
@@ -43,31 +41,11 @@ class Match:
     explanation: Explanation | None = None
 
 
-@dataclass(frozen=True)
-class SyncReport:
-    """What a sync did."""
-
-    side: Side
-    encoded: int
-    removed: int
-    unchanged: int
-
-
 WARM_UP_QUERY = "节能降耗 新材料"  # the one text `warm_up` encodes (no document is re-encoded)
-SYNC_CHUNK = 256  # texts encoded (and, for big syncs, persisted) per step
-VOCABULARY_SAMPLE = 20_000  # texts a sync learns technical compounds from (a stride sample past this)
-
-
-class _SideState:
-    def __init__(self, *, vectors: VectorIndex, config: RankConfig) -> None:
-        self.docs: dict[int, Document] = {}
-        self.vectors = vectors
-        self.lexical = LexicalIndex()
-        self.ranker = Ranker(vectors=vectors, lexical=self.lexical, config=config)
 
 
 class MatchEngine:
-    """Hybrid need<->result matcher over two persistent per-side indexes."""
+    """Hybrid need<->result matcher over two persistent per-side indexes (kept by `IndexKeeper`)."""
 
     def __init__(
         self,
@@ -83,104 +61,50 @@ class MatchEngine:
         single_threaded_search()
         self.encoder, self.index_dir = encoder, index_dir
         self.config = config or RankConfig()
-        self.autosave = autosave and index_dir is not None
-        self._write = threading.Lock()
-        self._sides: dict[Side, _SideState] = {}
-        if index_dir is not None:
-            clean_temp_files(index_dir)  # what a kill -9 mid-save left; never read, never replaced
-        for side in SIDES:
-            if index_dir is not None:
-                vec = VectorIndex.load(
-                    directory=index_dir,
-                    side=side,
-                    dim=encoder.dim,
-                    model_id=encoder.model_id,
-                    ann_threshold=ann_threshold,
-                    ann=ann,
-                )
-            else:
-                vec = VectorIndex(
-                    dim=encoder.dim, model_id=encoder.model_id, ann_threshold=ann_threshold, ann=ann
-                )
-            self._sides[side] = _SideState(vectors=vec, config=self.config)
-
-    # --- writes ------------------------------------------------------------------
-    def sync(
-        self, *, side: Side, docs: Iterable[Document], known_vectors: Mapping[str, FloatArray] | None = None
-    ) -> SyncReport:
-        """Make `side` hold exactly `docs`: encode new/changed (unless in `known_vectors`), drop removed."""
-        st = self._sides[side]
-        current = {d.id: d for d in docs}
-        if any(d.side != side for d in current.values()):
-            raise ValueError(f"sync({side!r}) got documents of the other side")
-        with self._write:
-            stored = st.vectors.hashes()
-            todo = [d for d in current.values() if stored.get(d.id) != d.content_hash]
-            gone = [i for i in stored if i not in current]
-            known = known_vectors or {}
-            reuse = [d for d in todo if d.content_hash in known]
-            fresh = [d for d in todo if d.content_hash not in known]
-            lexical = LexicalIndex()
-            lexical.add_many((d.id, d.text) for d in current.values())  # one text alive at a time
-            with st.vectors.lock.write():
-                st.vectors.remove(gone)
-                self._add(st, reuse, np.array([known[d.content_hash] for d in reuse], np.float32))
-            for start in range(0, len(fresh), SYNC_CHUNK):
-                chunk = fresh[start : start + SYNC_CHUNK]
-                vecs = self._encode([d.text for d in chunk])
-                with st.vectors.lock.write():
-                    self._add(st, chunk, vecs)
-                if len(fresh) > SYNC_CHUNK:
-                    self._save(side)  # an interrupted first sync resumes where it stopped
-            with st.vectors.lock.write():
-                st.docs, st.lexical, st.ranker.lexical = current, lexical, lexical
-            self._save(side)
-        # Explanations segment with the postings' own technical compounds (a bounded sample); learned
-        # last: what it leaves behind in the heap would otherwise add to the index builds' peaks.
-        learn_vocabulary(
-            [d.text for d in list(current.values())[:: max(1, len(current) // VOCABULARY_SAMPLE)]]
+        self._keeper = IndexKeeper(
+            encoder=encoder,
+            index_dir=index_dir,
+            config=self.config,
+            ann_threshold=ann_threshold,
+            ann=ann,
+            autosave=autosave,
         )
-        return SyncReport(side, encoded=len(fresh), removed=len(gone), unchanged=len(current) - len(todo))
+        self._sides = self._keeper.sides
 
-    def _add(self, st: _SideState, docs: list[Document], vecs: FloatArray) -> None:
-        if docs:
-            ids = np.array([d.id for d in docs], dtype=np.int64)
-            st.vectors.add(ids, [d.content_hash for d in docs], vecs.reshape(len(docs), self.encoder.dim))
+    # --- writes (see embeddings/upkeep.py) ----------------------------------------
+    def sync(
+        self,
+        *,
+        side: Side,
+        docs: Iterable[Document],
+        known_vectors: Mapping[str, FloatArray] | None = None,
+        vectors: Mapping[int, FloatArray] | None = None,
+    ) -> SyncReport:
+        """Make `side` hold exactly `docs`: encode new/changed ones without a given vector
+        (`vectors` by document id, `known_vectors` by content hash), drop removed."""
+        return self._keeper.sync(side=side, docs=docs, known_vectors=known_vectors, vectors=vectors)
 
-    def upsert(self, doc: Document) -> None:
-        """Add or update one document; visible to the next query."""
-        st = self._sides[doc.side]
-        with self._write:
-            changed = st.vectors.hash_of(doc.id) != doc.content_hash
-            vecs = self._encode([doc.text]) if changed else None
-            with st.vectors.lock.write():
-                if vecs is not None:
-                    st.vectors.add(np.array([doc.id], dtype=np.int64), [doc.content_hash], vecs)
-                    st.lexical.add(doc.id, doc.text)
-                st.docs[doc.id] = doc
-            if changed:
-                self._save(doc.side)
+    def upsert(self, doc: Document, *, vector: FloatArray | None = None) -> None:
+        """Add or update one document; visible to the next query. Encodes only if the text
+        changed and no `vector` (the text's stored vector) is given."""
+        self._keeper.upsert(doc, vector=vector)
 
     def remove(self, *, side: Side, doc_id: int) -> None:
         """Drop a document (closed, deleted, unpublished); it never appears in results again."""
+        self._keeper.remove(side=side, doc_id=doc_id)
+
+    def encode(self, texts: list[str]) -> FloatArray:
+        """The vectors `upsert`/`sync` would store for `texts` (to keep them elsewhere)."""
+        return self._keeper.encode(texts)
+
+    def vector(self, *, side: Side, doc_id: int) -> FloatArray | None:
+        """The indexed vector of a document, if any."""
         st = self._sides[side]
-        with self._write:
-            with st.vectors.lock.write():
-                st.vectors.remove([doc_id])
-                st.lexical.remove(doc_id)
-                st.docs.pop(doc_id, None)
-            self._save(side)
-
-    def _encode(self, texts: list[str]) -> FloatArray:
-        if not texts:
-            return np.zeros((0, self.encoder.dim), dtype=np.float32)
-        return np.asarray(self.encoder.encode(texts), dtype=np.float32)
-
-    def _save(self, side: Side) -> None:
-        if self.autosave and self.index_dir is not None:
-            st = self._sides[side]
-            with st.vectors.lock.read():
-                st.vectors.save(directory=self.index_dir, side=side)
+        with st.vectors.lock.read():
+            if doc_id not in st.vectors:
+                return None
+            found: FloatArray = st.vectors.vectors(np.array([doc_id], dtype=np.int64))[0]
+            return found
 
     # --- reads -------------------------------------------------------------------
     def document(self, *, side: Side, doc_id: int) -> Document | None:
@@ -295,7 +219,7 @@ class MatchEngine:
             if st.vectors.hash_of(doc.id) == doc.content_hash:
                 vec: FloatArray = st.vectors.vectors(np.array([doc.id], dtype=np.int64))[0]
                 return vec
-        fresh: FloatArray = self._encode([doc.text])[0]
+        fresh: FloatArray = self._keeper.encode([doc.text])[0]
         return fresh
 
     def _match(
