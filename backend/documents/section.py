@@ -16,8 +16,8 @@ from backend.documents.files import (
     human_size,
 )
 from backend.postings.kinds import Posting, kind_of
-from backend.postings.lifecycle import can_edit
 from backend.postings.need_model import Need
+from backend.postings.rules import can_edit
 from backend.vocab import Confidentiality
 
 

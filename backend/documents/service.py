@@ -4,7 +4,7 @@ A posting's attachments are seen by exactly those who may open the posting
 (`postings.needs.can_view` / `postings.results.can_view`: a 保密 need's sheet only by its
 organisation, operators and approved pairing parties); one marked 仅对接方可见 only by its insiders
 (`is_insider`: the same people who see the contacts). Only the owner organisation's users of the
-posting's side and operators add or remove files (`postings.lifecycle.can_edit`).
+posting's side and operators add or remove files (`postings.rules.can_edit`).
 
 The file and its row live and die together: a file written for a transaction that rolls back is
 removed, and a removed row's file is deleted only once the removal is committed.
@@ -25,8 +25,8 @@ from backend.documents.models import Attachment, AttachmentPublic
 from backend.errors import NotFound, NotPermitted
 from backend.postings import needs, results
 from backend.postings.kinds import KINDS, Posting
-from backend.postings.lifecycle import can_edit
 from backend.postings.need_model import Need
+from backend.postings.rules import can_edit
 
 _WRITTEN = "kematch_files_written"  # files to remove if the transaction rolls back
 _DOOMED = "kematch_files_doomed"  # files to remove once the transaction commits

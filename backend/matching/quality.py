@@ -8,8 +8,8 @@ from backend.accounts.models import User
 from backend.matching.duplicates import DuplicateLink, links
 from backend.postings import expiry
 from backend.postings.kinds import Posting, kind_of
-from backend.postings.lifecycle import can_edit
 from backend.postings.need_model import Need
+from backend.postings.rules import can_edit
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,6 @@ from backend.matching.quality import PostingQuality, for_writer
 from backend.pairings import state as pair_states
 from backend.postings import needs as service
 from backend.postings.kinds import NEED
-from backend.postings.lifecycle import can_edit, outcome
 from backend.postings.list_query import (
     PER_PAGE,
     TRL_CHOICES,
@@ -33,6 +32,7 @@ from backend.postings.list_query import (
     parse_list_query,
 )
 from backend.postings.need_model import Need, NeedBase, NeedCreate, NeedPublic, NeedUpdate
+from backend.postings.rules import can_edit, outcome
 from backend.postings.search import list_postings
 from backend.templating import redirect, render
 from backend.vocab import PostingStatus, Role

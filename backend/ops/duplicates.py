@@ -15,6 +15,7 @@ from backend.matching.duplicates import DuplicateLink, links
 from backend.ops import reviews
 from backend.ops.reviews import Decision, QueueRow
 from backend.postings import lifecycle as lc
+from backend.postings import rules
 from backend.postings.kinds import Posting
 from backend.vocab import PostingStatus
 
@@ -55,7 +56,7 @@ def send_back_as_duplicate(
     *, session: Session, kind: str, item_id: int, other_id: int, operator: User, version: int | None
 ) -> Posting:
     """以重复退回: return the posting with a note that names the posting it duplicates."""
-    lc.require_operator(operator)
+    rules.require_operator(operator)
     item = reviews.get_posting(session=session, kind=kind, item_id=item_id)
     other = _existing(session, kind, other_id, item)
     note = duplicate_note(kind=kind, other=other)
@@ -74,7 +75,7 @@ def merge(
     *, session: Session, kind: str, item_id: int, into_id: int, operator: User, version: int | None
 ) -> Posting:
     """合并: close the pending posting as a duplicate of the published `into_id`, audited."""
-    lc.require_operator(operator)
+    rules.require_operator(operator)
     item = reviews.get_posting(session=session, kind=kind, item_id=item_id)
     if item.status != PostingStatus.pending:
         current = PostingStatus(item.status).label

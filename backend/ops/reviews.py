@@ -16,6 +16,7 @@ from backend.audit.models import AuditEntry
 from backend.db import utcnow
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.postings import lifecycle as lc
+from backend.postings import rules
 from backend.postings.kinds import KINDS, Kind, Posting
 from backend.postings.need_model import Need
 from backend.postings.result_model import Result
@@ -223,7 +224,7 @@ def recent_decisions(*, session: Session, limit: int = RECENT) -> list[DecisionR
 def get_posting(*, session: Session, kind: str, item_id: int) -> Posting:
     """The need or result under review, whatever its status, or NotFound."""
     model: type[Need] | type[Result] = side(kind).model
-    return lc.get_or_404(session=session, model=model, item_id=item_id)
+    return rules.get_or_404(session=session, model=model, item_id=item_id)
 
 
 def check_version(*, item: Posting, kind: str, version: int | None) -> None:
@@ -253,7 +254,7 @@ def decide(
     Approving and returning name the `version` the operator read: StaleReview (409) if the owner
     has edited since, so an edit made after the reading is never published unreviewed."""
     s = side(kind)
-    lc.require_operator(operator)
+    rules.require_operator(operator)
     if len(note.strip()) > NOTE_MAX:
         raise InvalidInput(
             f"原因不能超过 {NOTE_MAX} 字",
@@ -269,5 +270,5 @@ def decide(
     if item.status != PostingStatus.published:
         current = PostingStatus(item.status).label
         raise Conflict(f"该{s.label}未在发布中（当前：{current}），不能下架")
-    lc.require_note(note, "下架原因")
+    rules.require_note(note, "下架原因")
     return lc.close(session=session, item=item, user=operator, note=note)

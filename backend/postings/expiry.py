@@ -53,7 +53,7 @@ class RenewalOffer:
 
 
 def today() -> date:
-    """The day the expiry rule counts in (`lifecycle.expired`)."""
+    """The day the expiry rule counts in (`rules.expired`)."""
     return utcnow().date()
 
 

@@ -8,6 +8,7 @@ from backend.accounts.models import Organisation, User
 from backend.db import utcnow
 from backend.errors import NotFound
 from backend.postings import lifecycle as lc
+from backend.postings import rules
 from backend.postings.disclosure import is_party_to_need, party_need_clause
 from backend.postings.kinds import NEED
 from backend.postings.listing import ListFilters, filtered, page_of, rank_order
@@ -19,20 +20,20 @@ KIND = NEED
 
 def create(*, session: Session, data: NeedCreate, user: User, publish: bool = False) -> Need:
     """Post a need for the user's enterprise (draft unless `publish`)."""
-    lc.check_future(data.valid_until)
+    rules.check_future(data.valid_until)
     return lc.create(session=session, model=Need, data=data, user=user, publish=publish)
 
 
 def update(*, session: Session, need: Need, changes: NeedUpdate, user: User) -> Need:
     """Edit a need; nothing is written if the merged record is invalid."""
     if "valid_until" in changes.model_fields_set:
-        lc.check_future(changes.valid_until)
+        rules.check_future(changes.valid_until)
     return lc.update(session=session, item=need, base=NeedBase, changes=changes, user=user)
 
 
 def publish(*, session: Session, need: Need, user: User) -> Need:
     """Submit a draft or returned need for review (operators publish at once)."""
-    lc.check_future(need.valid_until)
+    rules.check_future(need.valid_until)
     return lc.publish(session=session, item=need, user=user)
 
 
@@ -69,7 +70,7 @@ def can_view(*, session: Session, need: Need, user: User | None) -> bool:
     """Who may open a need at all (an expired one: only insiders)."""
     if is_insider(session=session, need=need, user=user):
         return True
-    listed = need.status == PostingStatus.published and not lc.expired(need.valid_until)
+    listed = need.status == PostingStatus.published and not rules.expired(need.valid_until)
     return listed and need.confidentiality != Confidentiality.secret
 
 
@@ -84,7 +85,7 @@ def get_visible(*, session: Session, need_id: int, user: User | None) -> Need:
 def get_editable(*, session: Session, need_id: int, user: User) -> Need:
     """The need if `user` may edit it; NotFound if they may not even see it."""
     need = get_visible(session=session, need_id=need_id, user=user)
-    lc.ensure_editable(item=need, user=user)
+    rules.ensure_editable(item=need, user=user)
     return need
 
 
@@ -106,7 +107,7 @@ def visible_clause(user: User | None) -> Any:
     public = (
         (col(Need.status) == PostingStatus.published)
         & (col(Need.confidentiality) != Confidentiality.secret)
-        & (col(Need.valid_until) > utcnow().date())  # an expired need leaves lists (lc.expired)
+        & (col(Need.valid_until) > utcnow().date())  # an expired need leaves lists (rules.expired)
     )
     if user is None:
         return public

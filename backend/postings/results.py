@@ -7,6 +7,7 @@ from sqlmodel import Session, col, or_
 from backend.accounts.models import Organisation, User
 from backend.errors import NotFound
 from backend.postings import lifecycle as lc
+from backend.postings import rules
 from backend.postings.disclosure import is_party_to_result
 from backend.postings.kinds import RESULT
 from backend.postings.listing import ListFilters, filtered, page_of, rank_order
@@ -76,7 +77,7 @@ def get_visible(*, session: Session, result_id: int, user: User | None) -> Resul
 def get_editable(*, session: Session, result_id: int, user: User) -> Result:
     """The result if `user` may edit it."""
     result = get_visible(session=session, result_id=result_id, user=user)
-    lc.ensure_editable(item=result, user=user)
+    rules.ensure_editable(item=result, user=user)
     return result
 
 

@@ -21,7 +21,6 @@ from backend.matching.quality import PostingQuality, for_writer
 from backend.pairings import state as pair_states
 from backend.postings import results as service
 from backend.postings.kinds import RESULT
-from backend.postings.lifecycle import can_edit, outcome
 from backend.postings.list_query import (
     PER_PAGE,
     TRL_CHOICES,
@@ -31,6 +30,7 @@ from backend.postings.list_query import (
     parse_list_query,
 )
 from backend.postings.result_model import Result, ResultBase, ResultCreate, ResultPublic, ResultUpdate
+from backend.postings.rules import can_edit, outcome
 from backend.postings.search import list_postings
 from backend.templating import redirect, render
 from backend.vocab import PostingStatus, Role
