@@ -1,6 +1,6 @@
 """Every table, imported in one place so SQLModel.metadata is complete (Alembic, tests)."""
 
-from backend.accounts.models import AccountToken, Organisation, User, UserSession
+from backend.accounts.models import AccountToken, Organisation, ThrottleHit, User, UserSession
 from backend.audit.models import AuditEntry
 from backend.challenges.models import (
     Challenge,
@@ -11,6 +11,7 @@ from backend.challenges.models import (
 )
 from backend.documents.models import Attachment
 from backend.follow.models import Bookmark, Subscription, SubscriptionHit
+from backend.matching.feed_models import IndexChange, PostingVector
 from backend.notifications.models import Notification
 from backend.pairings.models import Pairing, PairingEvent, PairingMessage, PairingRead
 from backend.postings.need_model import Need
@@ -30,6 +31,7 @@ __all__ = [
     "DuplicateCandidate",
     "ExpiryReminder",
     "ImportJob",
+    "IndexChange",
     "Need",
     "Notification",
     "Organisation",
@@ -38,11 +40,13 @@ __all__ = [
     "PairingMessage",
     "PairingRead",
     "PostingQuestion",
+    "PostingVector",
     "Proposal",
     "ProposalScore",
     "Result",
     "Subscription",
     "SubscriptionHit",
+    "ThrottleHit",
     "User",
     "UserSession",
 ]

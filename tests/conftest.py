@@ -45,19 +45,6 @@ def migrated_db() -> Iterator[None]:
     yield
 
 
-@pytest.fixture(autouse=True)
-def _fresh_login_limiter() -> Iterator[None]:
-    """Failed logins (and reset / verification emails) are counted per process: each test starts with none."""
-    from backend.accounts.login_limit import login_limiter
-    from backend.accounts.throttle import resend_limiter, reset_limiter
-
-    for limiter in (login_limiter, reset_limiter, resend_limiter):
-        limiter.reset()
-    yield
-    for limiter in (login_limiter, reset_limiter, resend_limiter):
-        limiter.reset()
-
-
 @pytest.fixture
 def session(migrated_db: None) -> Iterator[Session]:
     """A session inside a transaction that is rolled back after the test."""

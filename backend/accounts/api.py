@@ -1,6 +1,7 @@
 """JSON API of accounts: sign-up, log-in, log-out, the current user, password change."""
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 
 from backend.accounts import login_limit, service
 from backend.accounts.deps import OperatorUser, SignedIn
@@ -10,6 +11,7 @@ from backend.accounts.schemas import Login, PasswordChange, SignUp
 from backend.accounts.session_cookie import SESSION_COOKIE, clear_session_cookie, set_session_cookie
 from backend.config import get_settings
 from backend.deps import SessionDep
+from backend.errors import NotAuthenticated
 
 router = APIRouter(prefix="/auth", tags=["accounts"])
 
@@ -29,12 +31,19 @@ def create_user(data: SignUp, session: SessionDep, operator: OperatorUser) -> Us
     return UserPublic.model_validate(service.create_user(session=session, data=data, created_by=operator))
 
 
-@router.post("/login")
-def login(data: Login, session: SessionDep, request: Request, response: Response) -> UserPublic:
+@router.post("/login", response_model=UserPublic, responses={401: {"description": "邮箱或密码不正确"}})
+def login(
+    data: Login, session: SessionDep, request: Request, response: Response
+) -> UserPublic | JSONResponse:
     """Check credentials (throttled per account and address) and start a session (cookie)."""
-    user = login_limit.authenticate(
-        session=session, email=data.email, password=data.password, address=client_address(request)
-    )
+    try:
+        user = login_limit.authenticate(
+            session=session, email=data.email, password=data.password, address=client_address(request)
+        )
+    except NotAuthenticated as exc:
+        # Answered, not raised: the failure was counted in this request's transaction, which a
+        # raised error would roll back; committed, every worker sees the count.
+        return JSONResponse({"error": exc.message, "detail": exc.detail}, status_code=401)
     token, _ = service.start_session(session=session, user=user, hours=get_settings().session_hours)
     set_session_cookie(response, token, request)
     return UserPublic.model_validate(user)

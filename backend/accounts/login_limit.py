@@ -1,7 +1,9 @@
 """Login throttling: failed attempts are counted per account and per client address.
 
 A blocked account or address is refused before the password is even checked, so guessing
-stops; a successful login clears the account's count (accounts.throttle keeps the counts).
+stops; a successful login clears the account's count. The counts are rows in the database
+(accounts.throttle), written in the request's transaction: a refused login must therefore be
+answered, not raised, or the rollback would forget the failure (see the login routes).
 """
 
 from fastapi import Request
@@ -16,6 +18,7 @@ PER_ACCOUNT = 5
 PER_ADDRESS = 20
 
 login_limiter = Throttle(
+    name="login",
     per_account=PER_ACCOUNT,
     per_address=PER_ADDRESS,
     window=WINDOW_SECONDS,
@@ -26,13 +29,13 @@ login_limiter = Throttle(
 def authenticate(*, session: Session, email: str, password: str, address: str) -> User:
     """`accounts.service.authenticate` behind the limiter: RateLimited (429) once over the limit."""
     account = email.strip().lower()
-    login_limiter.check(account=account, address=address)
+    login_limiter.check(session=session, account=account, address=address)
     try:
         user = service.authenticate(session=session, email=email, password=password)
     except NotAuthenticated:
-        login_limiter.failed(account=account, address=address)
+        login_limiter.failed(session=session, account=account, address=address)
         raise
-    login_limiter.succeeded(account=account)
+    login_limiter.succeeded(session=session, account=account)
     return user
 
 

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, event
+from sqlalchemy import Index, String, event
 from sqlmodel import Field, SQLModel
 
 from backend.db import utcnow
@@ -98,3 +98,19 @@ class AccountToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
     used_at: datetime | None = None
+
+
+class ThrottleHit(SQLModel, table=True):
+    """One counted attempt (a failed login, a reset or verification email asked for), per key.
+
+    In the database, not in a worker's memory, so every worker and machine counts the same
+    attempts: a guesser spread over four workers is stopped as if there were one.
+    """
+
+    __tablename__ = "throttle_hit"
+    __table_args__ = (Index("ix_throttle_hit_limiter_key_at", "limiter", "key", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    limiter: str = Field(max_length=20)  # login | reset | resend
+    key: str = Field(max_length=300)  # account:<email> | address:<client address>
+    at: datetime = Field(index=True)

@@ -23,7 +23,7 @@ def request_reset(*, session: Session, email: str, address: str) -> None:
 
     Callers answer with SENT whatever happened, so the form does not tell who has an account."""
     account = email.strip().lower()
-    reset_limiter.attempt(account=account, address=address)
+    reset_limiter.attempt(session=session, account=account, address=address)
     user = session.exec(select(User).where(func.lower(User.email) == account)).first()
     if user is None or not user.is_active:
         return
@@ -54,7 +54,9 @@ def reset_password(*, session: Session, data: PasswordReset) -> User:
         user.email_verified_at = now
     session.add(user)
     revoke_sessions(session=session, user=user, keep_session_id=None)
-    login_limiter.succeeded(account=user.email.lower())  # the owner is back: failed logins forgotten
+    login_limiter.succeeded(
+        session=session, account=user.email.lower()
+    )  # the owner is back: failed logins forgotten
     assert user.id is not None
     record(session=session, actor=user, action="reset_password", entity="user", entity_id=user.id)
     return user

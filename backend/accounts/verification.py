@@ -57,7 +57,7 @@ def resend(*, session: Session, user: User, address: str) -> None:
     """Send the verification link again (throttled); Conflict if already verified."""
     if is_verified(user):
         raise Conflict("您的邮箱已验证，无需再次验证")
-    resend_limiter.attempt(account=user.email.lower(), address=address)
+    resend_limiter.attempt(session=session, account=user.email.lower(), address=address)
     send_link(session=session, user=user)
 
 

@@ -42,6 +42,7 @@ EXPECTED_TABLES = {
     "challenge_event",
     "duplicate_candidate",
     "expiry_reminder",
+    "throttle_hit",
 }
 
 
