@@ -97,11 +97,12 @@ class MatchEngine:
         """The vectors `upsert`/`sync` would store for `texts` (to keep them elsewhere)."""
         return self._keeper.encode(texts)
 
-    def vector(self, *, side: Side, doc_id: int) -> FloatArray | None:
-        """The indexed vector of a document, if any."""
+    def vector(self, *, side: Side, doc_id: int, content_hash: str | None = None) -> FloatArray | None:
+        """The indexed vector of a document, if any (and, given `content_hash`, of that very text)."""
         st = self._sides[side]
         with st.vectors.lock.read():
-            if doc_id not in st.vectors:
+            held = st.vectors.hash_of(doc_id)
+            if held is None or (content_hash is not None and held != content_hash):
                 return None
             found: FloatArray = st.vectors.vectors(np.array([doc_id], dtype=np.int64))[0]
             return found

@@ -1,35 +1,35 @@
-"""The process-wide matching engine: start-up, keeping it in line with the database."""
+"""The process-wide matching engine: start-up from the stored vectors, and the change feed.
+
+Every committed write of a posting records, in its own transaction, the posting's vector (encoded
+here, once) and a row of the index change feed (backend/matching/feed.py). Each process's index
+follows that feed (backend/matching/follower.py); the process that wrote applies its own entries
+right after the commit, so a write is visible to the next query in the same process at once.
+"""
 
 import logging
 import threading
 import time
-from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from backend import engine as process_engine
 from backend.config import get_settings
 from backend.db import get_engine
-from backend.matching.documents import need_document, result_document
+from backend.matching.feed import record
+from backend.matching.follower import Entry, FeedFollower, apply_entries
+from backend.matching.published import document_if_listed, listed_documents, published_documents
+from backend.matching.vectors import delete_vector, ensure_vectors, load_vectors, store_vector
 from backend.postings.changes import ChangeListener, Mark, set_change_listener
-from backend.postings.need_model import Need
-from backend.postings.result_model import Result
-from backend.vocab import PostingStatus
 from embeddings.encoder import load_encoder
 from embeddings.engine import MatchEngine, SyncReport
-from embeddings.types import Document
+from embeddings.types import SIDES, Document, FloatArray, Side
+
+__all__ = ["build_engine", "document_if_listed", "listed_documents", "start_matching", "sync_engine"]
 
 log = logging.getLogger("kematch.matching")
 _lock = threading.Lock()
-# (side, id, document or None to remove)
-Change = tuple[str, int, Document | None]
-
-
-def listed_documents(session: Session) -> tuple[list, list]:  # type: ignore[type-arg]
-    """Documents of every published need and result: exactly what the index must hold."""
-    needs = session.exec(select(Need).where(Need.status == PostingStatus.published))
-    results = session.exec(select(Result).where(Result.status == PostingStatus.published))
-    return [need_document(n) for n in needs], [result_document(r) for r in results]
+_follower: FeedFollower | None = None
+STORE_BATCH = 500  # vectors stored per transaction when start-up encodes what was missing
 
 
 def build_engine() -> MatchEngine:
@@ -40,37 +40,75 @@ def build_engine() -> MatchEngine:
 
 
 def sync_engine(engine: MatchEngine) -> list[SyncReport]:
-    """Bring both sides of the index in line with the database; re-encodes only what changed."""
+    """Bring both sides of the index in line with the database from the stored vectors; encode
+    (and store) only postings whose vector is missing or was made by another model."""
+    return [_sync_side(engine, side) for side in SIDES]
+
+
+def _sync_side(engine: MatchEngine, side: Side) -> SyncReport:
+    model_id = engine.encoder.model_id
     with Session(get_engine()) as session:
-        needs, results = listed_documents(session)
-    return [engine.sync(side="need", docs=needs), engine.sync(side="result", docs=results)]
+        docs = published_documents(session, side)
+        hashes = {d.id: d.content_hash for d in docs}
+        vectors: dict[int, FloatArray] = {
+            pid: vec
+            for pid, content_hash, vec in load_vectors(session=session, side=side, model_id=model_id)
+            if hashes.get(pid) == content_hash
+        }
+    report = engine.sync(side=side, docs=docs, vectors=vectors)
+    _store_missing(engine, [d for d in docs if d.id not in vectors])
+    return report
 
 
-def document_if_listed(session: Any, side: str, item_id: int) -> Document | None:
-    """The engine document of a published posting; None if it is gone, a draft or closed."""
-    if side == "need":
-        need = session.get(Need, item_id)
-        return need_document(need) if need and need.status == PostingStatus.published else None
-    result = session.get(Result, item_id)
-    return result_document(result) if result and result.status == PostingStatus.published else None
+def _store_missing(engine: MatchEngine, docs: list[Document]) -> None:
+    """Store the vectors the engine holds (loaded from its files or just encoded) that the
+    database lacked, and tell the other workers: a posting without a vector may never have
+    reached the feed (an import whose process stopped before encoding it)."""
+    for start in range(0, len(docs), STORE_BATCH):
+        with Session(get_engine()) as session:
+            stored: list[tuple[str, int, str]] = []
+            for doc in docs[start : start + STORE_BATCH]:
+                vec = engine.vector(side=doc.side, doc_id=doc.id, content_hash=doc.content_hash)
+                if vec is not None:
+                    store_vector(session=session, doc=doc, model_id=engine.encoder.model_id, vector=vec)
+                    stored.append((doc.side, doc.id, "upsert"))
+            record(session=session, changes=stored)
+            session.commit()
 
 
-def prepare_changes(session: Session, marks: list[Mark]) -> list[Change]:
-    """Inside the committing transaction: the documents the marked postings now have."""
-    return [(side, i, document_if_listed(session, side, i)) for side, i in marks]
+def prepare_changes(session: Session, marks: list[Mark]) -> list[Entry]:
+    """Inside the committing transaction: store the marked postings' vectors (encoding only new
+    texts, in one batch), record the feed's changes, and return the entries to apply."""
+    engine = process_engine.current()
+    docs = {(side, pid): document_if_listed(session, side, pid) for side, pid in marks}
+    vectors: dict[tuple[str, int], FloatArray] = {}
+    for (side, pid), doc in docs.items():
+        if doc is None:
+            delete_vector(session=session, side=side, posting_id=pid)
+    if engine is not None:  # a process without the model leaves the encoding to the followers
+        for side in SIDES:
+            listed = [d for (s, _), d in docs.items() if s == side and d is not None]
+            if listed:
+                found = ensure_vectors(session=session, engine=engine, docs=listed)
+                vectors.update(((side, i), v) for i, v in found.items())
+    record(
+        session=session,
+        changes=[(s, pid, "remove" if d is None else "upsert") for (s, pid), d in docs.items()],
+    )
+    return [(s, pid, d, vectors.get((s, pid))) for (s, pid), d in docs.items()]
 
 
-def apply_changes(changes: list[Change]) -> None:
-    """Upsert or remove the postings a committed transaction changed."""
+def apply_changes(entries: list[Entry]) -> None:
+    """After the commit: apply this transaction's own feed entries to the process's index."""
     engine = process_engine.current()
     if engine is None:
         return
     try:
-        for side, item_id, document in changes:
-            if document is None:
-                engine.remove(side=side, doc_id=item_id)  # type: ignore[arg-type]
-            else:
-                engine.upsert(document)
+        follower = _follower
+        if follower is not None and follower.engine is engine:
+            follower.apply_direct(entries)
+        else:
+            apply_entries(engine, entries)
     except Exception:
         # The write is committed: failing the request now (disk full while saving the index
         # files, say) would invite a duplicate. The index is a cache of the database: bring the
@@ -82,13 +120,20 @@ def apply_changes(changes: list[Change]) -> None:
             log.exception("index re-sync failed; the index catches up at the next start")
 
 
+_FOLLOW = ChangeListener(prepare=prepare_changes, apply=apply_changes)
+
+
 def start_matching() -> None:
-    """Load the engine, sync it with the database, and follow every later write."""
+    """Record every write in the feed; with matching on, load the engine from the stored vectors
+    and follow the feed from where it stood before the load (changes during it are replayed)."""
+    global _follower
+    set_change_listener(_FOLLOW)
     if not get_settings().matching_enabled:
         return
     with _lock:
         if process_engine.current() is None:
             engine = build_engine()
+            follower = FeedFollower.at_feed_end(engine=engine, db=get_engine())
             for report in sync_engine(engine):
                 log.info(
                     "index %s: %d encoded, %d removed, %d unchanged",
@@ -101,13 +146,21 @@ def start_matching() -> None:
             engine.warm_up()  # the first request after start-up is not the slow one
             log.info("engine warmed up in %.1f s", time.perf_counter() - started)
             process_engine.install(engine)
-        set_change_listener(_FOLLOW)
+            _follower = follower
+            follower.start()
 
 
-_FOLLOW = ChangeListener(prepare=prepare_changes, apply=apply_changes)
+def stop_following() -> None:
+    """Stop this process's feed follower, if one runs."""
+    global _follower
+    if _follower is not None:
+        _follower.stop()
+        _follower = None
 
 
 def use_engine(engine: MatchEngine | None) -> None:
-    """Install an engine (tests, CLI) and follow writes with it."""
+    """Install an engine (tests, CLI) that applies this process's own writes (no follower thread)."""
+    if _follower is not None and _follower.engine is not engine:
+        stop_following()
     process_engine.install(engine)
-    set_change_listener(_FOLLOW if engine is not None else None)
+    set_change_listener(_FOLLOW)

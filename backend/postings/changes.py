@@ -1,10 +1,11 @@
 """The change marks the index follows: which postings a committed transaction changed.
 
 Services mark a posting when they write it; just before the commit the listener's `prepare`
-turns the marks into whatever it needs while SQL is still allowed (the matching engine's
-documents), and after the commit its `apply` receives them. A rolled-back transaction delivers
-nothing. Followers (subscription alerts) hear of the same marks the same way, right after the
-listener has applied them, so what they ask the index already includes the committed postings.
+turns the marks into whatever it needs while SQL is still allowed (the matching layer stores the
+postings' vectors and records them in the index change feed, in this very transaction), and
+after the commit its `apply` receives them. A rolled-back transaction delivers nothing. Followers (subscription
+alerts) hear of the same marks the same way, right after the listener has applied them, so what
+they ask the index already includes the committed postings.
 """
 
 import logging
@@ -54,7 +55,8 @@ def mark_changed(*, session: Session, side: str, item_id: int) -> None:
 
 
 def unmark(*, session: Session, side: str, item_ids: list[int]) -> None:
-    """Forget marks of these postings: a bulk import indexes them itself, in one batch."""
+    """Forget marks of these postings: a bulk import marks them again in batches of its own,
+    so that encoding them does not hold its storing transactions open."""
     pending = session.info.get(_PENDING)
     if pending:
         pending.difference_update((side, i) for i in item_ids)

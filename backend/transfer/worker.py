@@ -1,5 +1,9 @@
 """Running an import job in the background, in chunks, so the result page can show progress.
 
+The rows come from the database (transfer.payload), not from the worker's memory, and every
+transaction of the job renews its lease (transfer.leases): a job whose worker died is carried
+on by another worker, or by the next start, from its last committed chunk (transfer.watchdog).
+
 "仅导入有效行": each chunk of rows is one transaction, together with the job's progress and
 errors, so at every moment the database holds exactly what the job's report says.
 "全部成功才导入": every row is validated first; only if none has an error are all rows
@@ -19,10 +23,9 @@ from backend.accounts.models import Organisation, User
 from backend.db import get_engine, utcnow
 from backend.engine import current as matching_engine
 from backend.matching import progress
-from backend.matching.lifecycle import listed_documents
 from backend.postings import needs as needs
 from backend.postings import results as results
-from backend.postings.changes import unmark
+from backend.postings.changes import mark_changed, unmark
 from backend.postings.need_model import NeedCreate
 from backend.postings.result_model import ResultCreate
 from backend.transfer.importer import Checked, check_row
@@ -95,7 +98,8 @@ def _store(session: Session, job: ImportJob, models: list[BaseModel]) -> list[in
         session.add(item)
         ids.append(item.id)
     session.flush()
-    unmark(session=session, side="need" if job.kind == "needs" else "result", item_ids=ids)
+    if matching_engine() is not None:  # encoded in `_index`'s batches; else the followers encode them
+        unmark(session=session, side="need" if job.kind == "needs" else "result", item_ids=ids)
     return ids
 
 
@@ -168,17 +172,17 @@ def _finish(job_id: int, scope: Scope, status: str, message: str = "") -> Import
 
 
 def _index(job: ImportJob, scope: Scope) -> None:
-    """Encode the new listings in batches, the progress shown on the job's page."""
+    """Encode the new listings in batches, the progress shown on the job's page: each batch's
+    vectors and index changes are written in one transaction, as any write's (matching/lifecycle.py)."""
     engine = matching_engine()
     assert engine is not None
-    with scope() as session:
-        need_docs, result_docs = listed_documents(session)
+    side = "need" if job.kind == "needs" else "result"
     label = f"导入任务 #{job.id}"
     with progress.reporting(engine.encoder, label=label, total=job.imported, job_id=job.id):
-        if job.kind == "needs":
-            engine.sync(side="need", docs=need_docs)
-        else:
-            engine.sync(side="result", docs=result_docs)
+        for start in range(0, len(job.created_ids), CHUNK):
+            with scope() as session:
+                for item_id in job.created_ids[start : start + CHUNK]:
+                    mark_changed(session=session, side=side, item_id=item_id)
 
 
 def _will_index(job: ImportJob) -> bool:
