@@ -31,6 +31,7 @@ from backend.matching import assistant_api, duplicates_api
 from backend.matching import duplicates as duplicate_check
 from backend.matching.lifecycle import start_matching
 from backend.needs import api as needs_api
+from backend.needs import form_pages as need_form_pages
 from backend.needs import pages as needs_pages
 from backend.needs import renewal as need_renewal
 from backend.notifications import api as notifications_api
@@ -44,13 +45,14 @@ from backend.pairings import pages as pairings_pages
 from backend.pairings import thread_pages
 from backend.questions import pages as questions_pages
 from backend.results import api as results_api
+from backend.results import form_pages as result_form_pages
 from backend.results import pages as results_pages
 from backend.security import install as install_security
 from backend.security.api_guard import ApiCsrfToken
 from backend.templating import STATIC_DIR, templates
 from backend.transfer import api as transfer_api
 from backend.transfer import pages as transfer_pages
-from backend.transfer.worker import mark_interrupted_jobs
+from backend.transfer.watchdog import watch_import_jobs
 from backend.workspace import pages as workspace_pages
 
 ICON_CACHE = {"Cache-Control": "public, max-age=86400"}
@@ -58,7 +60,7 @@ ICON_CACHE = {"Cache-Control": "public, max-age=86400"}
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    mark_interrupted_jobs()  # before the sync, which indexes what they stored
+    watch_import_jobs()  # import jobs whose worker died are carried on (now, and every 15 s)
     start_matching()
     yield
 
@@ -105,6 +107,8 @@ def create_app() -> FastAPI:
     app.include_router(need_renewal.api_router, prefix="/api")  # 续期
     app.include_router(need_renewal.router)
     for module in (home_pages, accounts_pages, needs_pages, results_pages, transfer_pages):
+        app.include_router(module.router)
+    for module in (need_form_pages, result_form_pages):  # post / edit forms, 发布 / 关闭 / 删除
         app.include_router(module.router)
     for module in (challenge_manage_pages, challenge_pages, challenge_ops_pages):  # 揭榜挂帅, 未满足需求
         app.include_router(module.router)
