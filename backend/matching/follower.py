@@ -24,6 +24,7 @@ from embeddings.types import Document, FloatArray
 
 log = logging.getLogger("kematch.matching.feed")
 POLL_INTERVAL = 0.5  # seconds between polls of the feed (the bound on another worker's lag)
+STOP_CHECK = 0.5  # longest a LISTENing follower waits before looking whether it was stopped
 
 # (side, posting id, document or None to remove, its vector or None)
 Entry = tuple[str, int, Document | None, FloatArray | None]
@@ -57,6 +58,7 @@ class FeedFollower:
         self.position = position
         self._lock = threading.Lock()  # one catch-up (and one direct apply) at a time
         self._stop = threading.Event()
+        self.following = threading.Event()  # set once the thread has caught up (and LISTENs, if it can)
         self._thread: threading.Thread | None = None
 
     @classmethod
@@ -100,12 +102,13 @@ class FeedFollower:
     def _run(self) -> None:
         listener: Any = None
         while not self._stop.is_set():
+            if listener is None and self.db.dialect.name == "postgresql":
+                listener = self._listen()  # before catching up: no commit falls between the two
             try:
                 self.catch_up()
+                self.following.set()
             except Exception:
                 log.exception("applying the index change feed failed; retrying")
-            if listener is None and self.db.dialect.name == "postgresql":
-                listener = self._listen()
             listener = self._wait(listener)
         if listener is not None:
             listener.close()
@@ -128,8 +131,12 @@ class FeedFollower:
             self._stop.wait(self.interval)
             return None
         try:
-            for _ in listener.notifies(timeout=self.interval, stop_after=1):
-                pass
+            waited = 0.0
+            while waited < self.interval and not self._stop.is_set():  # slices: `stop` is heard
+                step = min(STOP_CHECK, self.interval - waited)
+                if any(True for _ in listener.notifies(timeout=step, stop_after=1)):
+                    break
+                waited += step
             return listener
         except Exception:
             log.warning("index change notifications lost; polling until they are back")

@@ -10,6 +10,7 @@ import logging
 import threading
 import time
 
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from backend import engine as process_engine
@@ -39,15 +40,15 @@ def build_engine() -> MatchEngine:
     return MatchEngine(encoder=load_encoder(settings.model_dir), index_dir=settings.index_dir)
 
 
-def sync_engine(engine: MatchEngine) -> list[SyncReport]:
-    """Bring both sides of the index in line with the database from the stored vectors; encode
-    (and store) only postings whose vector is missing or was made by another model."""
-    return [_sync_side(engine, side) for side in SIDES]
+def sync_engine(engine: MatchEngine, db: Engine | None = None) -> list[SyncReport]:
+    """Bring both sides of the index in line with the database (`db`, else the configured one)
+    from the stored vectors; encode (and store) only postings whose vector is missing or stale."""
+    return [_sync_side(engine, side, db or get_engine()) for side in SIDES]
 
 
-def _sync_side(engine: MatchEngine, side: Side) -> SyncReport:
+def _sync_side(engine: MatchEngine, side: Side, db: Engine) -> SyncReport:
     model_id = engine.encoder.model_id
-    with Session(get_engine()) as session:
+    with Session(db) as session:
         docs = published_documents(session, side)
         hashes = {d.id: d.content_hash for d in docs}
         vectors: dict[int, FloatArray] = {
@@ -56,16 +57,16 @@ def _sync_side(engine: MatchEngine, side: Side) -> SyncReport:
             if hashes.get(pid) == content_hash
         }
     report = engine.sync(side=side, docs=docs, vectors=vectors)
-    _store_missing(engine, [d for d in docs if d.id not in vectors])
+    _store_missing(engine, [d for d in docs if d.id not in vectors], db)
     return report
 
 
-def _store_missing(engine: MatchEngine, docs: list[Document]) -> None:
+def _store_missing(engine: MatchEngine, docs: list[Document], db: Engine) -> None:
     """Store the vectors the engine holds (loaded from its files or just encoded) that the
     database lacked, and tell the other workers: a posting without a vector may never have
     reached the feed (an import whose process stopped before encoding it)."""
     for start in range(0, len(docs), STORE_BATCH):
-        with Session(get_engine()) as session:
+        with Session(db) as session:
             stored: list[tuple[str, int, str]] = []
             for doc in docs[start : start + STORE_BATCH]:
                 vec = engine.vector(side=doc.side, doc_id=doc.id, content_hash=doc.content_hash)
