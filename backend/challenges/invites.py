@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from backend.accounts.models import User
-from backend.challenges import notices
 from backend.challenges import service as challenges
 from backend.challenges.models import Challenge, ChallengeInvitation
 from backend.db import utcnow
@@ -107,14 +106,14 @@ def invite(
     )
     session.add(row)
     session.flush()
-    challenges.event(session, challenge, operator, "invited", f"{owner.name}（成果“{result.title}”）")
-    notices.tell(
+    challenges.step(
         session=session,
-        users=[owner],
-        kind="invited",
-        title=f"平台邀请您揭榜：{challenge.title}",
-        body=f"您的成果“{result.title}”与该榜单相关。揭榜截止日期 {challenge.deadline}。",
         challenge=challenge,
         actor=operator,
+        kind="invited",
+        note=f"{owner.name}（成果“{result.title}”）",
+        users=[owner],
+        title=f"平台邀请您揭榜：{challenge.title}",
+        body=f"您的成果“{result.title}”与该榜单相关。揭榜截止日期 {challenge.deadline}。",
     )
     return row

@@ -69,16 +69,17 @@ def submit(*, session: Session, challenge: Challenge, user: User, data: Proposal
     )
     session.add(proposal)
     session.flush()
-    challenges.event(session, challenge, user, "proposed", proposal_id=proposal.id)
     first = len(list_for(session=session, challenge=challenge)) == 1
-    notices.tell(
+    challenges.step(
         session=session,
-        users=notices.managers(session=session, challenge=challenge),
-        kind="proposal",
-        title=f"{'首个' if first else '新的'}揭榜方案：{challenge.title}",
-        body=f"揭榜团队：{data.team[:100]}",
         challenge=challenge,
         actor=user,
+        kind="proposed",
+        proposal_id=proposal.id,
+        notice="proposal",
+        users=notices.managers(session=session, challenge=challenge),
+        title=f"{'首个' if first else '新的'}揭榜方案：{challenge.title}",
+        body=f"揭榜团队：{data.team[:100]}",
     )
     return proposal
 
@@ -132,14 +133,14 @@ def shortlist(*, session: Session, challenge: Challenge, proposal: Proposal, use
     proposal.status, proposal.updated_at = P.shortlisted, utcnow()
     session.add(proposal)
     session.flush()
-    challenges.event(session, challenge, user, "shortlisted", proposal_id=proposal.id)
-    notices.tell(
+    challenges.step(
         session=session,
-        users=notices.authors(session=session, proposals=[proposal]),
-        kind="shortlisted",
-        title=f"您的揭榜方案已入围：{challenge.title}",
         challenge=challenge,
         actor=user,
+        kind="shortlisted",
+        proposal_id=proposal.id,
+        users=notices.authors(session=session, proposals=[proposal]),
+        title=f"您的揭榜方案已入围：{challenge.title}",
     )
     return proposal
 
@@ -164,14 +165,15 @@ def score(
     row.total = round(sum(scores) / len(scores) * 100 / SCORE_MAX, 1)
     session.add(row)
     session.flush()
-    challenges.event(session, challenge, user, "scored", f"{row.total:g} 分", proposal_id=proposal.id)
-    notices.tell(
+    challenges.step(
         session=session,
-        users=notices.other_managers(session=session, challenge=challenge, actor=user),
-        kind="scored",
-        title=f"揭榜方案已评分（{row.total:g} 分）：{challenge.title}",
         challenge=challenge,
         actor=user,
+        kind="scored",
+        note=f"{row.total:g} 分",
+        proposal_id=proposal.id,
+        users=notices.other_managers(session=session, challenge=challenge, actor=user),
+        title=f"揭榜方案已评分（{row.total:g} 分）：{challenge.title}",
     )
     return row
 
@@ -201,18 +203,18 @@ def select_team(
     )
     proposal.status, proposal.pairing_id, proposal.updated_at = P.selected, pairing.id, utcnow()
     session.add(proposal)
-    challenges.event(session, challenge, user, "selected", note, proposal_id=proposal.id)
     others = challenges.decline_open(session=session, challenge=challenge, keep=proposal.id)
-    winner = notices.authors(session=session, proposals=[proposal])
-    notices.tell(
+    challenges.step(
         session=session,
-        users=winner,
+        challenge=challenge,
+        actor=user,
         kind="selected",
+        note=note,
+        proposal_id=proposal.id,
+        users=notices.authors(session=session, proposals=[proposal]),
         title=f"您的团队被选为挂帅团队：{challenge.title}",
         body="方案已转入对接，请在对接页面跟进。",
         link=f"/pairings/{pairing.id}",
-        challenge=challenge,
-        actor=user,
     )
     notices.tell(
         session=session,

@@ -5,6 +5,7 @@ people deciding at once cannot both win; every step is a ChallengeEvent, and who
 `notices`'.
 """
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -60,7 +61,12 @@ def prefill(need: Need) -> dict[str, Any]:
 
 
 def event(
-    session: Session, challenge: Challenge, actor: User | None, kind: str, note: str = "", **extra: Any
+    session: Session,
+    challenge: Challenge,
+    actor: User | None,
+    kind: str,
+    note: str = "",
+    proposal_id: int | None = None,
 ) -> None:
     """Record one step of a challenge."""
     assert challenge.id is not None
@@ -70,8 +76,36 @@ def event(
             actor_id=actor.id if actor else None,
             kind=kind,
             note=note[:1000],
-            proposal_id=extra.get("proposal_id"),
+            proposal_id=proposal_id,
         )
+    )
+
+
+def step(
+    *,
+    session: Session,
+    challenge: Challenge,
+    actor: User,
+    kind: str,
+    users: Iterable[User],
+    title: str,
+    note: str = "",
+    body: str = "",
+    link: str = "",
+    notice: str = "",
+    proposal_id: int | None = None,
+) -> None:
+    """Record a step of a challenge and tell `users` of it (never the actor) as `notice` (default: `kind`)."""
+    event(session, challenge, actor, kind, note, proposal_id)
+    notices.tell(
+        session=session,
+        users=users,
+        kind=notice or kind,
+        title=title,
+        body=body,
+        link=link,
+        challenge=challenge,
+        actor=actor,
     )
 
 
@@ -151,15 +185,14 @@ def publish_challenge(*, session: Session, challenge: Challenge, user: User) -> 
     if challenge.deadline <= today():
         raise Conflict("揭榜截止日期已过，请修改截止日期后再发布")
     move_status(session, challenge, S.draft, S.published, published_at=utcnow())
-    event(session, challenge, user, "published")
-    notices.tell(
+    step(
         session=session,
-        users=notices.managers(session=session, challenge=challenge),
-        kind="published",
-        title=f"榜单已发布：{challenge.title}",
-        body=f"揭榜截止日期 {challenge.deadline}。",
         challenge=challenge,
         actor=user,
+        kind="published",
+        users=notices.managers(session=session, challenge=challenge),
+        title=f"榜单已发布：{challenge.title}",
+        body=f"揭榜截止日期 {challenge.deadline}。",
     )
     return challenge
 
@@ -174,19 +207,19 @@ def close(*, session: Session, challenge: Challenge, user: User, note: str) -> C
     if challenge.status != S.published:
         raise Conflict(f"该榜单已{S(challenge.status).label}，不能关闭")
     move_status(session, challenge, S.published, S.closed, closed_at=utcnow(), close_note=note.strip()[:500])
-    event(session, challenge, user, "closed", note)
     waiting = decline_open(session=session, challenge=challenge)
-    notices.tell(
+    step(
         session=session,
+        challenge=challenge,
+        actor=user,
+        kind="closed",
+        note=note,
         users=[
             *notices.managers(session=session, challenge=challenge),
             *notices.authors(session=session, proposals=waiting),
         ],
-        kind="closed",
         title=f"榜单已关闭，未选定挂帅团队：{challenge.title}",
         body=f"原因：{note.strip()}",
-        challenge=challenge,
-        actor=user,
     )
     return challenge
 
