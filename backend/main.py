@@ -52,7 +52,7 @@ from backend.security.api_guard import ApiCsrfToken
 from backend.templating import STATIC_DIR, templates
 from backend.transfer import api as transfer_api
 from backend.transfer import pages as transfer_pages
-from backend.transfer.worker import mark_interrupted_jobs
+from backend.transfer.watchdog import watch_import_jobs
 from backend.workspace import pages as workspace_pages
 
 ICON_CACHE = {"Cache-Control": "public, max-age=86400"}
@@ -60,7 +60,7 @@ ICON_CACHE = {"Cache-Control": "public, max-age=86400"}
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    mark_interrupted_jobs()  # before the sync, which indexes what they stored
+    watch_import_jobs()  # import jobs whose worker died are carried on (now, and every 15 s)
     start_matching()
     yield
 

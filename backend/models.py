@@ -18,7 +18,7 @@ from backend.postings.need_model import Need
 from backend.postings.quality_models import DuplicateCandidate, ExpiryReminder
 from backend.postings.result_model import Result
 from backend.questions.models import PostingQuestion
-from backend.transfer.models import ImportJob
+from backend.transfer.models import ImportJob, ImportRow
 
 __all__ = [
     "AccountToken",
@@ -31,6 +31,7 @@ __all__ = [
     "DuplicateCandidate",
     "ExpiryReminder",
     "ImportJob",
+    "ImportRow",
     "IndexChange",
     "Need",
     "Notification",

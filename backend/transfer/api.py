@@ -39,7 +39,7 @@ def submit_import(
     target = importer.choose_target(
         session=session, actor=operator, kind=kind, organisation_id=organisation_id, owner_id=owner_id
     )
-    job, rows = importer.submit(
+    job = importer.submit(
         session=session,
         actor=operator,
         kind=kind,
@@ -51,7 +51,7 @@ def submit_import(
     )
     assert job.id is not None
     session.commit()  # the worker reads the job from its own session
-    run(job.id, rows)
+    run(job.id)
     return JobAccepted(job_id=job.id, status=job.status, total=job.total, url=f"/api/ops/import/{job.id}")
 
 

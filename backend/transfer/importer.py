@@ -15,6 +15,7 @@ from backend.postings.need_model import NeedCreate
 from backend.postings.result_model import ResultCreate
 from backend.transfer.columns import EXAMPLE_PREFIX, KINDS, CellError, columns_for, header_label
 from backend.transfer.models import ImportJob
+from backend.transfer.payload import store_rows
 from backend.transfer.reader import Row, read_table
 from backend.vocab import REGIONS, OrgKind, Role
 
@@ -170,8 +171,9 @@ def submit(
     data: bytes,
     policy: str,
     publish: bool,
-) -> tuple[ImportJob, list[Row]]:
-    """Read the file (refusing it whole if unreadable) and record a queued job for its rows."""
+) -> ImportJob:
+    """Read the file (refusing it whole if unreadable) and record a queued job with its rows
+    (kept in the database, so whichever worker runs the job reads them from there)."""
     if kind not in KINDS:
         raise InvalidInput("请选择导入需求还是成果")
     if policy not in POLICIES:
@@ -191,7 +193,9 @@ def submit(
     )
     session.add(job)
     session.flush()
-    return job, table.rows
+    assert job.id is not None
+    store_rows(session=session, job_id=job.id, rows=table.rows)
+    return job
 
 
 def get_job(*, session: Session, job_id: int) -> ImportJob:

@@ -1,10 +1,15 @@
-"""Import jobs: one uploaded file being validated and stored, with its progress and report."""
+"""Import jobs: one uploaded file being validated and stored, with its progress and report.
+
+The file's rows are stored with the job (ImportRow) and its progress is committed chunk by
+chunk, so any worker can carry on a job whose worker died: the job is held by a lease
+(`lease`, `claimed_by`, `heartbeat_at`) that a worker renews with every transaction of the job.
+"""
 
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String
+from sqlalchemy import JSON, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from backend.db import utcnow
@@ -37,6 +42,24 @@ class ImportJob(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None
+    # The lease: raised by one at each claim (so a worker that lost the job sees it was taken),
+    # the claiming worker ("host:pid"), and when that worker last wrote to the job.
+    lease: int = 0
+    claimed_by: str | None = Field(default=None, max_length=100)
+    heartbeat_at: datetime = Field(default_factory=utcnow)
+
+
+class ImportRow(SQLModel, table=True):
+    """One data row of a queued job's file, as read (cells keyed by field); removed once the job ends."""
+
+    __tablename__ = "import_row"
+    __table_args__ = (UniqueConstraint("job_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: int = Field(foreign_key="import_job.id")
+    position: int  # 0-based order in the file: the job's `processed` counts rows done in this order
+    number: int  # the row's number as the spreadsheet shows it (header = 1)
+    cells: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
 
 
 STATUS_LABELS = {

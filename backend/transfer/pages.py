@@ -138,7 +138,7 @@ def import_upload(
             owner_email=owner_email,
         )
         data = file.file.read(MAX_BYTES + 1)
-        job, rows = importer.submit(
+        job = importer.submit(
             session=session,
             actor=operator,
             kind=kind,
@@ -160,7 +160,7 @@ def import_upload(
         return render(request, "transfer/import.html", page, status_code=422)
     assert job.id is not None
     session.commit()  # the worker reads the job from its own session
-    run(job.id, rows)
+    run(job.id)
     return redirect(f"/ops/import/{job.id}", "文件已上传，正在导入")
 
 

@@ -13,11 +13,11 @@ stored in one transaction. New postings are indexed in one batch after the impor
 import logging
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from typing import Any
 
 from pydantic import BaseModel
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from backend.accounts.models import Organisation, User
 from backend.db import get_engine, utcnow
@@ -29,13 +29,14 @@ from backend.postings.changes import mark_changed, unmark
 from backend.postings.need_model import NeedCreate
 from backend.postings.result_model import ResultCreate
 from backend.transfer.importer import Checked, check_row
+from backend.transfer.leases import LeaseLost, claim, hold
 from backend.transfer.models import ImportJob
-from backend.transfer.reader import Row
+from backend.transfer.payload import drop_rows, load_rows
 
 log = logging.getLogger("kematch.transfer")
 CHUNK = 200
 Scope = Callable[[], AbstractContextManager[Session]]
-Runner = Callable[[int, list[Row]], object]
+Runner = Callable[[int], object]
 
 
 @contextmanager
@@ -46,11 +47,13 @@ def own_session() -> Iterator[Session]:
         session.commit()
 
 
-def start_in_thread(job_id: int, rows: list[Row]) -> threading.Thread:
-    """The default runner: the job runs beside the web requests, in its own sessions."""
+def start_in_thread(job_id: int, seen: int = 0) -> threading.Thread:
+    """The default runner: the job runs beside the web requests, in its own sessions.
+
+    `seen`: the lease the job was left with, when carrying on a job whose worker died."""
     thread = threading.Thread(
         target=run_job,
-        kwargs={"job_id": job_id, "rows": rows, "scope": own_session},
+        kwargs={"job_id": job_id, "scope": own_session, "seen": seen},
         daemon=True,
         name=f"import-job-{job_id}",
     )
@@ -61,11 +64,6 @@ def start_in_thread(job_id: int, rows: list[Row]) -> threading.Thread:
 def job_runner() -> Runner:
     """Dependency: how submitted jobs are run (tests run them inline in their transaction)."""
     return start_in_thread
-
-
-def _chunks(rows: list[Row]) -> Iterator[list[Row]]:
-    for start in range(0, len(rows), CHUNK):
-        yield rows[start : start + CHUNK]
 
 
 def _organisation_id(session: Session, job: ImportJob) -> int:
@@ -114,40 +112,43 @@ def _record(job: ImportJob, checked: list[Checked], ids: list[int]) -> None:
     job.updated_at = utcnow()
 
 
-def _valid_only(job_id: int, rows: list[Row], scope: Scope) -> None:
-    for chunk in _chunks(rows):
+def _valid_only(job_id: int, scope: Scope, lease: int) -> None:
+    """Store the valid rows chunk by chunk, from the first row no committed chunk has handled."""
+    while True:
         with scope() as session:
-            job = session.get(ImportJob, job_id)
-            assert job is not None
-            checked = [check_row(job.kind, r) for r in chunk]
+            job = hold(session=session, job_id=job_id, lease=lease)
+            rows = load_rows(session=session, job_id=job_id, start=job.processed, limit=CHUNK)
+            if not rows:
+                return
+            checked = [check_row(job.kind, r) for r in rows]
             ids = _store(session, job, [c.model for c in checked if c.model is not None])
             _record(job, checked, ids)
             session.add(job)
 
 
-def _all_or_nothing(job_id: int, rows: list[Row], scope: Scope) -> None:
-    good: list[BaseModel] = []
-    for chunk in _chunks(rows):
+def _all_or_nothing(job_id: int, scope: Scope, lease: int) -> None:
+    """Validate every row (chunk by chunk, storing nothing), then store all of them at once."""
+    validating = True
+    while validating:
         with scope() as session:
-            job = session.get(ImportJob, job_id)
-            assert job is not None
-            checked = [check_row(job.kind, r) for r in chunk]
-            good += [c.model for c in checked if c.model is not None]
-            _record(job, checked, [])
+            job = hold(session=session, job_id=job_id, lease=lease)
+            rows = load_rows(session=session, job_id=job_id, start=job.processed, limit=CHUNK)
+            validating = job.status == "running" and bool(rows)
+            if validating:
+                _record(job, [check_row(job.kind, r) for r in rows], [])
+            elif job.status == "running" and job.invalid == 0:
+                job.status = "importing"
             session.add(job)
     with scope() as session:
-        job = session.get(ImportJob, job_id)
-        assert job is not None
-        if job.invalid == 0:
-            job.status = "importing"
-            session.add(job)
-    with scope() as session:
-        job = session.get(ImportJob, job_id)
-        assert job is not None
-        if job.invalid == 0:
-            ids = _store(session, job, good)
-            job.imported, job.created_ids = len(ids), ids
-            session.add(job)
+        job = hold(session=session, job_id=job_id, lease=lease)
+        if job.status != "importing" or job.created_ids:  # rows with errors; or stored before a restart
+            return
+        # Validated again here (cheap next to writing them): a job carried on after a restart
+        # has only the rows, not the models its first worker built.
+        checked = [check_row(job.kind, r) for r in load_rows(session=session, job_id=job_id)]
+        ids = _store(session, job, [c.model for c in checked if c.model is not None])
+        job.imported, job.created_ids = len(ids), ids
+        session.add(job)
 
 
 def _summary(job: ImportJob) -> str:
@@ -159,15 +160,15 @@ def _summary(job: ImportJob) -> str:
     return text
 
 
-def _finish(job_id: int, scope: Scope, status: str, message: str = "") -> ImportJob:
+def _finish(job_id: int, scope: Scope, lease: int, status: str, message: str = "") -> ImportJob:
     with scope() as session:
-        job = session.get(ImportJob, job_id)
-        assert job is not None
+        job = hold(session=session, job_id=job_id, lease=lease)
         # Published postings are encoded next: the job stays open (编码入索引) until they are.
         job.status = "indexing" if status == "done" and _will_index(job) else status
         job.message = (message or _summary(job))[:500]
         job.finished_at = job.updated_at = utcnow()
         session.add(job)
+        drop_rows(session=session, job_id=job_id)
         return job
 
 
@@ -189,23 +190,35 @@ def _will_index(job: ImportJob) -> bool:
     return matching_engine() is not None and job.publish and job.imported > 0
 
 
-def run_job(*, job_id: int, rows: list[Row], scope: Scope) -> None:
-    """Validate and store the rows of a queued job, recording progress after each chunk."""
+def run_job(*, job_id: int, scope: Scope, seen: int = 0) -> None:
+    """Claim a job (queued: `seen` 0; or left by a dead worker with lease `seen`) and validate and
+    store its rows from the last committed chunk on, recording progress after each chunk."""
+    with scope() as session:
+        lease = claim(session=session, job_id=job_id, seen=seen)
+    if lease is None:
+        log.info("import job %s was claimed by another worker: left to it", job_id)
+        return
     try:
         with scope() as session:
-            job = session.get(ImportJob, job_id)
-            assert job is not None
+            job = hold(session=session, job_id=job_id, lease=lease)
             policy = job.policy
-            job.status = "running"
-            session.add(job)
+            if job.status == "queued":
+                job.status = "running"
+                session.add(job)
         if policy == "valid_only":
-            _valid_only(job_id, rows, scope)
+            _valid_only(job_id, scope, lease)
         else:
-            _all_or_nothing(job_id, rows, scope)
-        job = _finish(job_id, scope, "done")
+            _all_or_nothing(job_id, scope, lease)
+        job = _finish(job_id, scope, lease, "done")
+    except LeaseLost:
+        log.warning("import job %s was taken over by another worker: this one stops", job_id)
+        return
     except Exception:
         log.exception("import job %s failed", job_id)
-        _finish(job_id, scope, "failed", "导入中断：系统遇到意外错误，已记录。已导入的行见下方报告")
+        with suppress(LeaseLost):
+            _finish(
+                job_id, scope, lease, "failed", "导入中断：系统遇到意外错误，已记录。已导入的行见下方报告"
+            )
         return
     if job.status != "indexing":
         return
@@ -223,29 +236,3 @@ def _set_status(job_id: int, scope: Scope, status: str) -> None:
         assert job is not None
         job.status, job.updated_at = status, utcnow()
         session.add(job)
-
-
-def mark_interrupted_jobs() -> int:
-    """At start-up: jobs a stopped process left unfinished are marked 已中断, with what they stored.
-
-    Jobs run in threads of the one server process, so none is still running at start-up.
-    """
-    unfinished = col(ImportJob.status).in_(("queued", "running", "importing"))
-    with Session(get_engine(), expire_on_commit=False) as session:
-        jobs = list(session.exec(select(ImportJob).where(unfinished)))
-        for job in jobs:
-            log.warning("import job %s was left %s by a stopped process: marked failed", job.id, job.status)
-            stored = f"已导入 {job.imported} 行（见下方报告）" if job.imported else "未导入任何数据"
-            job.status = "failed"
-            job.message = f"导入中断：导入过程中服务重启，{stored}；未处理的行请重新上传"
-            job.finished_at = job.updated_at = utcnow()
-            session.add(job)
-        # Stopped while encoding its postings: every row is stored and the start-up sync that
-        # follows encodes them, so the job is done.
-        encoding = list(session.exec(select(ImportJob).where(ImportJob.status == "indexing")))
-        for job in encoding:
-            job.status, job.updated_at = "done", utcnow()
-            session.add(job)
-        if jobs or encoding:
-            session.commit()
-    return len(jobs)

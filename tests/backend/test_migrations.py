@@ -31,6 +31,7 @@ EXPECTED_TABLES = {
     "audit_entry",
     "notification",
     "import_job",
+    "import_row",
     "account_token",
     "bookmark",
     "subscription",

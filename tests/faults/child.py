@@ -78,7 +78,8 @@ def need_rows(count: int, start: int = 0) -> list[Row]:
 
 
 def run_import(job_id: int, count: int, chunk: int, pause_in_chunk: int) -> None:
-    """Run an import job in this process; stop inside the n-th chunk's transaction (0: never)."""
+    """Run an import job (its `count` rows stored with it) in this process; stop inside the n-th
+    chunk's transaction (0: never)."""
     from backend.transfer import worker
 
     worker.CHUNK = chunk
@@ -99,9 +100,18 @@ def run_import(job_id: int, count: int, chunk: int, pause_in_chunk: int) -> None
             pause(f"storing {len(ids)} rows at once")
         return ids
 
-    worker._record, worker._store = record, store  # type: ignore[assignment]
-    print("STARTED", flush=True)
-    worker.run_job(job_id=job_id, rows=need_rows(count), scope=worker.own_session)
+    real_hold = worker.hold
+    holds = 0
+
+    def hold(**kwargs: Any) -> Any:
+        nonlocal holds
+        holds += 1
+        if holds == 1:  # the claim is committed: a kill from here leaves the job this process's
+            print("STARTED", flush=True)
+        return real_hold(**kwargs)
+
+    worker._record, worker._store, worker.hold = record, store, hold  # type: ignore[assignment]
+    worker.run_job(job_id=job_id, scope=worker.own_session)  # the job's rows are in the database
     print("DONE", flush=True)
 
 

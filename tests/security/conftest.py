@@ -21,7 +21,7 @@ def world(session: Session) -> World:
 @pytest.fixture
 def access_client(client: TestClient) -> Iterator[TestClient]:
     """The test client, with import jobs queued but not run (they would need their own commits)."""
-    app.dependency_overrides[job_runner] = lambda: lambda job_id, rows: None
+    app.dependency_overrides[job_runner] = lambda: lambda job_id: None
     client.follow_redirects = False
     yield client
     app.dependency_overrides.pop(job_runner, None)

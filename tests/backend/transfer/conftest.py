@@ -2,7 +2,6 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -28,8 +27,8 @@ def inline_jobs(client: TestClient, session: Session) -> Iterator[None]:
             session.rollback()
             raise
 
-    def run(job_id: int, rows: list[Any]) -> None:
-        worker.run_job(job_id=job_id, rows=rows, scope=scope)
+    def run(job_id: int) -> None:
+        worker.run_job(job_id=job_id, scope=scope)
 
     app.dependency_overrides[worker.job_runner] = lambda: run
     yield

@@ -11,13 +11,10 @@ from backend.accounts.models import User
 from backend.matching.lifecycle import use_engine
 from backend.postings.need_model import Need
 from backend.transfer import worker
-from backend.transfer.columns import columns_for
 from backend.transfer.models import ImportJob
-from backend.vocab import OrgKind, Role
 from embeddings.engine import MatchEngine
 from tests.backend.transfer.kit import api_import, csv_bytes, headers, job_report, need_row
 from tests.embeddings.kit import FakeEncoder
-from tests.factories import make_org, make_user
 
 
 def test_progress_is_recorded_chunk_by_chunk(
@@ -76,35 +73,16 @@ def test_published_imports_are_encoded_in_one_batch(
 def test_default_runner_imports_in_a_thread_with_its_own_sessions(
     tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from backend.transfer.reader import Row
+    from tests.backend.transfer.jobs_kit import queued_job, rows_of
     from tests.databases import drop_database, migrated_engine, new_database_url
 
     url = new_database_url(tmp_path, "thread")
     engine = migrated_engine(url)
     monkeypatch.setattr(worker, "get_engine", lambda: engine)
     with Session(engine) as db:
-        op = make_user(db, Role.operator)
-        org = make_org(db, kind=OrgKind.enterprise)
-        job = ImportJob(
-            kind="needs", policy="valid_only", actor_id=op.id, owner_id=op.id, organisation_id=org.id, total=3
-        )
-        db.add(job)
-        db.commit()
-        job_id = job.id
-    head = headers("needs")
-    rows = [
-        Row(
-            number=i + 2,
-            cells=dict(
-                zip([c.field for c in columns_for("needs")], need_row(title=f"线程导入{i}"), strict=True)
-            ),
-        )
-        for i in range(3)
-    ]
-    assert job_id is not None
-    thread = worker.start_in_thread(job_id, rows)
+        job_id = queued_job(db, rows_of([f"线程导入{i}" for i in range(3)]))
+    thread = worker.start_in_thread(job_id)  # the rows come from the database, not the caller
     thread.join(timeout=60)
-    assert len(head) == len(rows[0].cells)
     with Session(engine) as db:
         done = db.get(ImportJob, job_id)
         assert done is not None
