@@ -24,7 +24,9 @@ venv: $(VENV_STAMP)
 model: venv
 	$(PY) -m embeddings.convert --out $(MODEL_DIR)
 
+# The database check first: an unreachable server is one clear message and exit code 2, not a traceback.
 migrate: venv
+	$(PY) -m backend.serve --check-database
 	$(PY) -m alembic upgrade head
 
 revision: venv
@@ -37,6 +39,7 @@ demo: migrate
 index: model migrate
 	$(PY) -m backend.matching.cli rebuild
 
+# KEMATCH_WORKERS=4 make run: four worker processes (see docs/deploy.md; on SQLite, one machine only).
 run: model migrate
 	$(PY) -m backend.demo.load --if-empty
 	$(PY) -m backend.matching.cli sync
@@ -87,5 +90,6 @@ restore: venv
 	@test -n "$(file)" || (echo 'usage: make restore file=data/backups/kematch-YYYYmmdd-HHMMSS.db' && exit 2)
 	$(PY) -m tools.backup restore "$(file)"
 
+# make loadtest LOADTEST_ARGS="--workers 1,2,4 --database postgresql --duration 20" (docs/benchmarks.md)
 loadtest: model
 	$(PY) -m tools.loadtest $(LOADTEST_ARGS)

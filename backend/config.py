@@ -4,7 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRET = "change-me-in-production"
@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     secret_key: str = PLACEHOLDER_SECRET
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = Field(default=1, ge=1, le=64)  # uvicorn worker processes (`KEMATCH_WORKERS=4 make run`)
+    # Addresses of the reverse proxies whose X-Forwarded-For is believed ("127.0.0.1", or "*").
+    forwarded_allow_ips: str = ""
     # The site's address as people reach it, for the links in emails (password reset, email
     # verification). Never taken from a request's Host header, which the sender controls.
     public_url: str = ""

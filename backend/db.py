@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 from sqlalchemy import Engine, MetaData, event
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel, create_engine
 
 from backend.config import get_settings
@@ -19,6 +20,7 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 metadata: MetaData = SQLModel.metadata
+CONNECT_TIMEOUT_S = 5
 
 
 def utcnow() -> datetime:
@@ -39,9 +41,15 @@ def make_engine(url: str) -> Engine:
         # the server's zone (often Asia/Shanghai), or every stored time would be 8 hours off.
         # A write waits for another's lock as long as SQLite's busy timeout, then fails (a 503),
         # instead of PostgreSQL's default of waiting for ever.
+        # A server that does not answer fails the connection after CONNECT_TIMEOUT_S (a 503,
+        # or a clear message at start-up) instead of hanging; pool_pre_ping replaces connections
+        # a restarted server dropped.
         options = "-c timezone=UTC -c lock_timeout=30s"
         return create_engine(
-            url, pool_pre_ping=True, json_serializer=_json, connect_args={"options": options}
+            url,
+            pool_pre_ping=True,
+            json_serializer=_json,
+            connect_args={"options": options, "connect_timeout": CONNECT_TIMEOUT_S},
         )
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True, json_serializer=_json)
@@ -82,3 +90,16 @@ def get_session() -> Iterator[Session]:
             session.expunge_all()
             session.rollback()
             raise
+
+
+def connection_problem(url: str) -> str | None:
+    """Why the database at `url` cannot be reached (the driver's words), or None when it can."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except OperationalError as exc:
+        return str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+    finally:
+        engine.dispose()
+    return None

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -38,6 +39,19 @@ _ERROR_TITLES = {
 # timeout) or out of space: the transaction was rolled back, so the user may simply retry.
 _DB_BUSY = ("database is locked", "database table is locked", "lock timeout", "could not obtain lock")
 _DB_FULL = ("database or disk is full", "no space left on device", "disk full")
+# The database cannot be reached (down, restarting, network): the request did nothing; retry later.
+_DB_DOWN = (
+    "connection refused",
+    "could not connect",
+    "connection failed",
+    "connection timeout",
+    "timeout expired",
+    "server closed the connection",
+    "terminating connection",
+    "the database system is",  # … starting up / shutting down / in recovery mode
+    "unable to open database file",
+)
+DB_DOWN_MESSAGE = "数据库暂时无法连接，请稍后重试"
 
 
 def _is_api(request: Request) -> bool:
@@ -93,10 +107,19 @@ async def _database_error(request: Request, exc: Exception) -> Response:
     if any(marker in text for marker in _DB_BUSY):
         log.warning("database busy on %s %s: %s", request.method, request.url.path, exc.orig)
         return _error_response(request, 503, "系统繁忙，请稍后重试")
+    if exc.connection_invalidated or any(marker in text for marker in _DB_DOWN):
+        log.error("database unreachable on %s %s: %s", request.method, request.url.path, exc.orig)
+        return _error_response(request, 503, DB_DOWN_MESSAGE)
     if any(marker in text for marker in _DB_FULL):
         log.error("database out of space on %s %s: %s", request.method, request.url.path, exc.orig)
         return _error_response(request, 503, "存储空间不足，本次内容未能保存，请稍后重试或联系平台运营")
     return await _unexpected(request, exc)
+
+
+async def _pool_exhausted(request: Request, exc: Exception) -> Response:
+    # Every connection of this worker's pool stayed busy for the pool timeout: answer, don't queue.
+    log.error("no database connection free on %s %s: %s", request.method, request.url.path, exc)
+    return _error_response(request, 503, "系统繁忙，请稍后重试")
 
 
 async def _out_of_range(request: Request, exc: Exception) -> Response:
@@ -141,6 +164,7 @@ def install_error_handlers(app: FastAPI, *, page_viewer: PageViewer | None = Non
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(OperationalError, _database_error)
+    app.add_exception_handler(PoolTimeout, _pool_exhausted)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(OverflowError, _out_of_range)
     app.add_exception_handler(DataError, _out_of_range)
