@@ -6,6 +6,8 @@ copied into it), the new one leaves review closed, its owner is told which posti
 and the audit trail keeps a `merge` entry naming both.
 """
 
+from enum import StrEnum
+
 from sqlmodel import Session
 
 from backend.accounts.models import User
@@ -20,6 +22,13 @@ from backend.postings.kinds import Posting
 from backend.vocab import PostingStatus
 
 Key = tuple[str, int]
+
+
+class DuplicateAction(StrEnum):
+    """What an operator does with a posting that duplicates a published one."""
+
+    send_back = "return-duplicate"  # 以重复退回
+    merge = "merge"  # 合并
 
 
 def for_queue(*, session: Session, rows: list[QueueRow], operator: User) -> dict[Key, list[DuplicateLink]]:
@@ -94,3 +103,23 @@ def merge(
         summary=f"作为重复合并入{label} #{into_id}",
     )
     return item
+
+
+def decide(
+    *,
+    session: Session,
+    kind: str,
+    item_id: int,
+    other_id: int,
+    operator: User,
+    action: DuplicateAction,
+    version: int | None,
+) -> Posting:
+    """以重复退回 or 合并 the posting against the published `other_id`: the pages' and the API's one way in."""
+    if action == DuplicateAction.merge:
+        return merge(
+            session=session, kind=kind, item_id=item_id, into_id=other_id, operator=operator, version=version
+        )
+    return send_back_as_duplicate(
+        session=session, kind=kind, item_id=item_id, other_id=other_id, operator=operator, version=version
+    )

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from backend.accounts.deps import OperatorUser
 from backend.deps import SessionDep
 from backend.ops import duplicates, reviews
+from backend.ops.duplicates import DuplicateAction
 from backend.ops.reviews import Decision
 from backend.vocab import Confidentiality, PostingStatus, TechField
 
@@ -153,20 +154,32 @@ class DuplicateDecision(ReviewedVersion):
     other_id: int = Field(ge=1, le=2**63 - 1)
 
 
-@router.post("/{kind}/{item_id}/return-duplicate")
-def send_back_as_duplicate(
-    kind: str, item_id: int, body: DuplicateDecision, session: SessionDep, operator: OperatorUser
+def _duplicate(
+    session: SessionDep,
+    operator: OperatorUser,
+    kind: str,
+    item_id: int,
+    body: DuplicateDecision,
+    action: DuplicateAction,
 ) -> Reviewed:
-    """以重复退回: return the version read with a note naming the existing posting (409 if edited since)."""
-    item = duplicates.send_back_as_duplicate(
+    item = duplicates.decide(
         session=session,
         kind=kind,
         item_id=item_id,
         other_id=body.other_id,
         operator=operator,
+        action=action,
         version=body.version,
     )
     return _reviewed(kind, item)
+
+
+@router.post("/{kind}/{item_id}/return-duplicate")
+def send_back_as_duplicate(
+    kind: str, item_id: int, body: DuplicateDecision, session: SessionDep, operator: OperatorUser
+) -> Reviewed:
+    """以重复退回: return the version read with a note naming the existing posting (409 if edited since)."""
+    return _duplicate(session, operator, kind, item_id, body, DuplicateAction.send_back)
 
 
 @router.post("/{kind}/{item_id}/merge")
@@ -174,12 +187,4 @@ def merge(
     kind: str, item_id: int, body: DuplicateDecision, session: SessionDep, operator: OperatorUser
 ) -> Reviewed:
     """合并: close the version read as a duplicate of the published `other_id`, audited."""
-    item = duplicates.merge(
-        session=session,
-        kind=kind,
-        item_id=item_id,
-        into_id=body.other_id,
-        operator=operator,
-        version=body.version,
-    )
-    return _reviewed(kind, item)
+    return _duplicate(session, operator, kind, item_id, body, DuplicateAction.merge)

@@ -1,6 +1,5 @@
 """HTML pages of the posting review desk: the queue and the operator's decisions."""
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -13,6 +12,7 @@ from backend.deps import SessionDep
 from backend.errors import Conflict, InvalidInput
 from backend.matching.duplicates import DuplicateLink
 from backend.ops import duplicates, reviews
+from backend.ops.duplicates import DuplicateAction
 from backend.ops.reviews import Decision, DecisionRow, QueueRow, StaleReview
 from backend.templating import redirect, render
 
@@ -24,6 +24,10 @@ _DONE = {
     Decision.approve: "已通过审核并发布：“{title}”",
     Decision.send_back: "已退回修改：“{title}”，发布方会收到退回原因",
     Decision.take_down: "已下架：“{title}”，发布方会收到下架原因",
+}
+_DUPLICATE_DONE = {
+    DuplicateAction.send_back: "已以重复退回：“{title}”，发布方会收到所重复的条目",
+    DuplicateAction.merge: "已合并：“{title}”作为重复关闭，保留已有的一条",
 }
 
 Note = Annotated[str, Form()]  # length is the service's check, so it reads as a flash message
@@ -184,20 +188,30 @@ def _duplicate_decision(
     operator: OperatorUser,
     kind: str,
     item_id: int,
+    action: DuplicateAction,
+    *,
+    other: str,
     next_url: str,
-    decide: Callable[[], object],
-    done: str,
+    version: str,
 ) -> HTMLResponse | RedirectResponse:
     """Run one duplicate decision; a stale version shows the queue again, other refusals flash."""
     item = reviews.get_posting(session=session, kind=kind, item_id=item_id)
     back = _back(kind, item_id, next_url)
     try:
-        decide()
+        duplicates.decide(
+            session=session,
+            kind=kind,
+            item_id=item_id,
+            other_id=_number(other) or 0,
+            operator=operator,
+            action=action,
+            version=_number(version),
+        )
     except StaleReview as exc:
         return _queue_page(request, session, operator, kind, exc.message)
     except (Conflict, InvalidInput) as exc:
         return redirect(back, exc.message, "error")
-    return redirect(back, done.format(title=item.title))
+    return redirect(back, _DUPLICATE_DONE[action].format(title=item.title))
 
 
 @router.post(
@@ -219,16 +233,10 @@ def send_back_as_duplicate(
         operator,
         kind,
         item_id,
-        next_url,
-        lambda: duplicates.send_back_as_duplicate(
-            session=session,
-            kind=kind,
-            item_id=item_id,
-            other_id=_number(other) or 0,
-            operator=operator,
-            version=_number(version),
-        ),
-        "已以重复退回：“{title}”，发布方会收到所重复的条目",
+        DuplicateAction.send_back,
+        other=other,
+        next_url=next_url,
+        version=version,
     )
 
 
@@ -249,14 +257,8 @@ def merge(
         operator,
         kind,
         item_id,
-        next_url,
-        lambda: duplicates.merge(
-            session=session,
-            kind=kind,
-            item_id=item_id,
-            into_id=_number(other) or 0,
-            operator=operator,
-            version=_number(version),
-        ),
-        "已合并：“{title}”作为重复关闭，保留已有的一条",
+        DuplicateAction.merge,
+        other=other,
+        next_url=next_url,
+        version=version,
     )
