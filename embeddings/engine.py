@@ -79,10 +79,19 @@ class MatchEngine:
         docs: Iterable[Document],
         known_vectors: Mapping[str, FloatArray] | None = None,
         vectors: Mapping[int, FloatArray] | None = None,
+        learn_vocabulary: bool = True,
     ) -> SyncReport:
         """Make `side` hold exactly `docs`: encode new/changed ones without a given vector
-        (`vectors` by document id, `known_vectors` by content hash), drop removed."""
-        return self._keeper.sync(side=side, docs=docs, known_vectors=known_vectors, vectors=vectors)
+        (`vectors` by document id, `known_vectors` by content hash), drop removed; learn the
+        postings' technical compounds now, or (False) when `learn_vocabulary` is called."""
+        return self._keeper.sync(
+            side=side, docs=docs, known_vectors=known_vectors, vectors=vectors, learn=learn_vocabulary
+        )
+
+    def learn_vocabulary(self) -> None:
+        """Teach the explanations' segmenter both sides' technical compounds (slow on big sides)."""
+        for side in SIDES:
+            self._keeper.learn_vocabulary(side)
 
     def upsert(self, doc: Document, *, vector: FloatArray | None = None) -> None:
         """Add or update one document; visible to the next query. Encodes only if the text

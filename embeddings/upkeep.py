@@ -20,7 +20,7 @@ from embeddings.index import VectorIndex
 from embeddings.lexical import LexicalIndex
 from embeddings.ranking import RankConfig, Ranker
 from embeddings.storage import clean_temp_files
-from embeddings.terms import learn_vocabulary
+from embeddings.terms import learn_vocabulary as learn_terms
 from embeddings.types import SIDES, Document, EncoderLike, FloatArray, Side
 
 SYNC_CHUNK = 256  # texts encoded (and, for big syncs, persisted) per step
@@ -90,9 +90,12 @@ class IndexKeeper:
         docs: Iterable[Document],
         known_vectors: Mapping[str, FloatArray] | None = None,
         vectors: Mapping[int, FloatArray] | None = None,
+        learn: bool = True,
     ) -> SyncReport:
         """Make `side` hold exactly `docs`: encode new/changed ones that have no given vector
-        (`vectors` by document id, for its current text; `known_vectors` by content hash), drop removed."""
+        (`vectors` by document id, for its current text; `known_vectors` by content hash), drop
+        removed; then learn the postings' technical compounds, unless `learn` is False (a
+        serving process's start-up learns them after it serves: `learn_vocabulary`)."""
         st = self.sides[side]
         current = {d.id: d for d in docs}
         if any(d.side != side for d in current.values()):
@@ -121,12 +124,16 @@ class IndexKeeper:
             with st.vectors.lock.write():
                 st.docs, st.lexical, st.ranker.lexical = current, lexical, lexical
             self.save(side)
-        # Explanations segment with the postings' own technical compounds (a bounded sample); learned
-        # last: what it leaves behind in the heap would otherwise add to the index builds' peaks.
-        learn_vocabulary(
-            [d.text for d in list(current.values())[:: max(1, len(current) // VOCABULARY_SAMPLE)]]
-        )
+        if learn:  # last: what it leaves in the heap would otherwise add to the index builds' peaks
+            self.learn_vocabulary(side)
         return SyncReport(side, encoded=len(fresh), removed=len(gone), unchanged=len(current) - len(todo))
+
+    def learn_vocabulary(self, side: Side) -> None:
+        """Explanations segment with the postings' own technical compounds (a bounded sample)."""
+        st = self.sides[side]
+        with st.vectors.lock.read():
+            docs = list(st.docs.values())
+        learn_terms([d.text for d in docs[:: max(1, len(docs) // VOCABULARY_SAMPLE)]])
 
     def _add(self, st: SideState, docs: list[Document], vecs: FloatArray) -> None:
         if docs:

@@ -40,13 +40,14 @@ def build_engine() -> MatchEngine:
     return MatchEngine(encoder=load_encoder(settings.model_dir), index_dir=settings.index_dir)
 
 
-def sync_engine(engine: MatchEngine, db: Engine | None = None) -> list[SyncReport]:
+def sync_engine(engine: MatchEngine, db: Engine | None = None, *, learn: bool = True) -> list[SyncReport]:
     """Bring both sides of the index in line with the database (`db`, else the configured one)
-    from the stored vectors; encode (and store) only postings whose vector is missing or stale."""
-    return [_sync_side(engine, side, db or get_engine()) for side in SIDES]
+    from the stored vectors; encode (and store) only postings whose vector is missing or stale.
+    `learn=False` leaves the explanations' vocabulary to `engine.learn_vocabulary()`."""
+    return [_sync_side(engine, side, db or get_engine(), learn) for side in SIDES]
 
 
-def _sync_side(engine: MatchEngine, side: Side, db: Engine) -> SyncReport:
+def _sync_side(engine: MatchEngine, side: Side, db: Engine, learn: bool) -> SyncReport:
     model_id = engine.encoder.model_id
     with Session(db) as session:
         docs = published_documents(session, side)
@@ -56,7 +57,7 @@ def _sync_side(engine: MatchEngine, side: Side, db: Engine) -> SyncReport:
             for pid, content_hash, vec in load_vectors(session=session, side=side, model_id=model_id)
             if hashes.get(pid) == content_hash
         }
-    report = engine.sync(side=side, docs=docs, vectors=vectors)
+    report = engine.sync(side=side, docs=docs, vectors=vectors, learn_vocabulary=learn)
     _store_missing(engine, [d for d in docs if d.id not in vectors], db)
     return report
 
@@ -135,7 +136,7 @@ def start_matching() -> None:
         if process_engine.current() is None:
             engine = build_engine()
             follower = FeedFollower.at_feed_end(engine=engine, db=get_engine())
-            for report in sync_engine(engine):
+            for report in sync_engine(engine, learn=False):
                 log.info(
                     "index %s: %d encoded, %d removed, %d unchanged",
                     report.side,
@@ -149,6 +150,8 @@ def start_matching() -> None:
             process_engine.install(engine)
             _follower = follower
             follower.start()
+            # Minutes of segmenting on a big site: learned while it serves (explanations only).
+            threading.Thread(target=engine.learn_vocabulary, name="kematch-vocabulary", daemon=True).start()
 
 
 def stop_following() -> None:

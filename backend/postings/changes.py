@@ -69,11 +69,11 @@ def _before_commit(session: Any) -> None:
     if not pending or (listener is None and not _followers):
         return
     session.flush()
-    if listener is not None:
-        session.info.setdefault(_READY, []).extend(listener.prepare(session, sorted(pending)))
     for follower in _followers:
         prepared = follower.prepare(session, sorted(pending))
         session.info.setdefault(_FOLLOWERS_READY, []).append((follower, prepared))
+    if listener is not None:  # last: the change feed it writes is numbered under a lock held to the commit
+        session.info.setdefault(_READY, []).extend(listener.prepare(session, sorted(pending)))
 
 
 @event.listens_for(OrmSession, "after_commit")
