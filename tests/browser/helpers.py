@@ -8,7 +8,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.factories import result_data
 from tools.live_server import DEMO_PASSWORD, LiveServer
+
+JSON = {"content-type": "application/json"}
 
 # A need written the way an enterprise writes it: loose, no technical terms.
 LOOSE_NEED = {
@@ -127,3 +130,47 @@ def emailed_link(live_server: LiveServer, email: str, path: str) -> str:
     links = [m.group(1) for mail in mails if mail["to"] == email for m in [pattern.search(mail["body"])] if m]
     assert links, f"no {path} link for {email} in {mails[-3:]}"
     return links[-1]
+
+
+def listed_ids(page: Page, path: str) -> list[int]:
+    """The ids of the postings a list page shows (its cards' title links)."""
+    page.goto(path)
+    hrefs = page.locator(".card-list h3 a").evaluate_all("a => a.map(x => x.getAttribute('href'))")
+    return [int(h.rsplit("/", 1)[1]) for h in hrefs]
+
+
+def post_json(page: Page, path: str, body: dict[str, Any]) -> Any:
+    """POST `body` to the JSON API as the page's user; the answer's JSON (asserting a 2xx)."""
+    response = page.request.post(path, data=json.dumps(body), headers=JSON)
+    assert response.ok, response.text()
+    return response.json()
+
+
+def fresh_result(res: Page, op: Page) -> int:
+    """A new published result of the demo researcher (submitted, then approved by the operator)."""
+    made = post_json(res, "/api/results?publish=true", result_data(title=f"发酵过程在线监测技术 {token()}"))
+    if made["status"] == "pending":
+        post_json(op, f"/api/ops/reviews/result/{made['id']}/approve", {"version": made["version"]})
+    return int(made["id"])
+
+
+def pending_pairing(ent: Page, res: Page, op: Page) -> dict[str, Any]:
+    """A fresh 待审核 pairing of the demo enterprise's need and a result of the demo researcher: the
+    operator proposes it and both sides say they are interested. The demo data holds few such
+    pairs, so once every one is taken (by an earlier test of the run) the researcher posts a new result."""
+    need_ids = listed_ids(ent, "/needs?mine=1&status=published")
+    pairs = [(n, r) for n in need_ids for r in listed_ids(res, "/results?mine=1&status=published")]
+    pairs.append((need_ids[0], 0))  # 0: a new result, made only if every listed pair is taken
+    for need_id, result_id in pairs:
+        pair = {"need_id": need_id, "result_id": result_id or fresh_result(res, op)}
+        made = op.request.post("/api/ops/pairings", data=json.dumps(pair), headers=JSON)
+        if made.status == 201:
+            post_json(ent, "/api/pairings/interest", pair | {"message": ""})
+            return dict(post_json(res, "/api/pairings/interest", pair | {"message": ""}))
+    raise AssertionError("the operator could not propose a pairing with a new result either")
+
+
+def approve_pairing(op: Page, pending: dict[str, Any]) -> None:
+    """The operator approves a pending pairing (contacts disclosed, the thread opens)."""
+    body = {"to": "approved", "version": pending["version"]}
+    post_json(op, f"/api/ops/pairings/{pending['id']}/decision", body)

@@ -1,45 +1,21 @@
 """在线洽谈 in a browser: after approval the enterprise, the researcher and the operator talk in the
 pairing's thread; each hears of a new message (bell, workspace badge) and reads the whole history."""
 
-import json
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.helpers import approve_pairing, pending_pairing
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-JSON = {"content-type": "application/json"}
-
-
-def _ids(page: Page, path: str) -> list[int]:
-    page.goto(path)
-    hrefs = page.locator(".card-list h3 a").evaluate_all("a => a.map(x => x.getAttribute('href'))")
-    return [int(h.rsplit("/", 1)[1]) for h in hrefs]
-
-
-def _post(page: Page, path: str, body: dict[str, Any]) -> Any:
-    response = page.request.post(path, data=json.dumps(body), headers=JSON)
-    assert response.ok, response.text()
-    return response.json()
 
 
 def _approved_pairing(ent: Page, res: Page, op: Page) -> int:
     """A fresh pairing of the demo enterprise's need and the demo researcher's result, approved."""
-    for need_id in _ids(ent, "/needs?mine=1&status=published"):
-        for result_id in _ids(res, "/results?mine=1&status=published"):
-            pair = {"need_id": need_id, "result_id": result_id}
-            made = op.request.post("/api/ops/pairings", data=json.dumps(pair), headers=JSON)
-            if made.status == 201:
-                _post(ent, "/api/pairings/interest", pair | {"message": ""})
-                pending = _post(res, "/api/pairings/interest", pair | {"message": ""})
-                _post(
-                    op,
-                    f"/api/ops/pairings/{pending['id']}/decision",
-                    {"to": "approved", "version": pending["version"]},
-                )
-                return int(pending["id"])
-    raise AssertionError("no unpaired need × result left in the demo data")
+    pending = pending_pairing(ent, res, op)
+    approve_pairing(op, pending)
+    return int(pending["id"])
 
 
 def _write(page: Page, text: str) -> None:
