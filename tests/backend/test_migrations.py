@@ -44,6 +44,8 @@ EXPECTED_TABLES = {
     "duplicate_candidate",
     "expiry_reminder",
     "throttle_hit",
+    "posting_vector",
+    "index_change",
 }
 
 
