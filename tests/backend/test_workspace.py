@@ -10,21 +10,9 @@ from sqlmodel import Session
 from backend.postings import needs as needs
 from backend.vocab import Role
 from embeddings.engine import MatchEngine
+from tests.backend.affinity import make_affinity_need, make_solver
 from tests.factories import login, make_need, make_result, make_user
 
-NEED = {
-    "title": "单抗纯化用的亲和层析填料想找国产替代",
-    "problem": "我们做单抗药，下游纯化第一步的亲和层析填料一直用进口的，太贵还老断货，想找国内能做的团队。",
-    "keywords": ["纯化", "亲和层析"],
-    "field": "biomedicine",
-}
-SOLVER = {
-    "title": "碱稳定型重组蛋白A配基及高载量亲和层析介质",
-    "summary": "通过定点突变获得耐碱的重组Protein A配基，偶联于高交联琼脂糖微球，动态载量达 60 mg/mL，"
-    "可用于单克隆抗体的亲和层析捕获。",
-    "keywords": ["Protein A", "亲和层析"],
-    "field": "biomedicine",
-}
 SECOND = {
     "title": "耐碱亲和层析填料规模化制备工艺",
     "summary": "以高交联琼脂糖微球为基质偶联突变型Protein A配基，形成单抗亲和层析填料的公斤级制备工艺，"
@@ -93,8 +81,8 @@ def test_matches_and_the_new_match_badge(
     client: TestClient, session: Session, match_engine: MatchEngine
 ) -> None:
     enterprise, researcher = make_user(session, Role.enterprise), make_user(session, Role.researcher)
-    need = make_need(session, enterprise, **NEED)
-    solver = make_result(session, researcher, **SOLVER)
+    need = make_affinity_need(session, enterprise)
+    solver = make_solver(session, researcher)
     session.commit()
     login(client, enterprise)
     first = soup(client.get("/workspace")).select_one(".ws-posting")
@@ -108,9 +96,7 @@ def test_matches_and_the_new_match_badge(
     third = soup(client.get("/workspace")).select_one(".ws-posting")
     assert third.select_one(".badge-new") is None  # seen now
     # a researcher browses the needs that match each of its results, never a 保密 one
-    secret = make_need(
-        session, enterprise, **(NEED | {"confidentiality": "secret", "title": "保密：填料国产化"})
-    )
+    secret = make_affinity_need(session, enterprise, confidentiality="secret", title="保密：填料国产化")
     session.commit()
     login(client, researcher)
     links = [a["href"] for a in soup(client.get("/workspace")).select(".ws-posting .ws-matches a")]

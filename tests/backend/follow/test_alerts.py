@@ -16,22 +16,10 @@ from backend.notifications.models import Notification
 from backend.postings.changes import mark_changed
 from backend.vocab import Role
 from embeddings.engine import MatchEngine
+from tests.backend.affinity import SOLVER, make_affinity_need, make_solver
 from tests.factories import make_need, make_result, make_user
 
 SECRET_TITLE = "保密课题：单抗纯化填料替代QX17"
-NEED = {
-    "title": "单抗纯化用的亲和层析填料想找国产替代",
-    "problem": "我们做单抗药，下游纯化第一步的亲和层析填料一直用进口的，太贵还老断货，想找国内能做的团队。",
-    "keywords": ["纯化", "亲和层析"],
-    "field": "biomedicine",
-}
-SOLVER = {
-    "title": "碱稳定型重组蛋白A配基及高载量亲和层析介质",
-    "summary": "通过定点突变获得耐碱的重组Protein A配基，偶联于高交联琼脂糖微球，动态载量达 60 mg/mL，"
-    "可用于单克隆抗体的亲和层析捕获。",
-    "keywords": ["Protein A", "亲和层析"],
-    "field": "biomedicine",
-}
 UNRELATED = {
     "title": "盐碱地水稻耐逆品种选育",
     "summary": "通过分子标记辅助选择培育耐盐碱水稻新品种，在滨海盐碱地亩产提高 15%，已在多地示范种植。",
@@ -115,11 +103,11 @@ def test_own_need_subscription_fires_for_a_matching_result_at_the_chosen_strengt
     session: Session, match_engine: MatchEngine
 ) -> None:
     enterprise = make_user(session, Role.enterprise)
-    need = make_need(session, enterprise, **NEED)
+    need = make_affinity_need(session, enterprise)
     session.commit()
     _subscribe(session, enterprise, own_side="need", own_id=need.id, min_band="weak")
     researcher = make_user(session, Role.researcher)
-    solver = make_result(session, researcher, **SOLVER)
+    solver = make_solver(session, researcher)
     make_result(session, researcher, **UNRELATED)
     session.commit()
     [hit] = _hits(session, enterprise)
@@ -138,10 +126,10 @@ def test_text_subscription_uses_the_search_score_and_never_announces_a_secret_ne
     researcher = make_user(session, Role.researcher)
     _subscribe(session, researcher, side="need", query="亲和层析填料 单抗纯化", min_band="weak")
     enterprise = make_user(session, Role.enterprise)
-    make_need(session, enterprise, **(NEED | {"title": SECRET_TITLE, "confidentiality": "secret"}))
+    make_affinity_need(session, enterprise, title=SECRET_TITLE, confidentiality="secret")
     session.commit()
     assert _hits(session, researcher) == [] and _notes(session, researcher) == []
-    public = make_need(session, enterprise, **NEED)
+    public = make_affinity_need(session, enterprise)
     session.commit()
     [hit] = _hits(session, researcher)
     assert hit.posting_id == public.id
@@ -153,7 +141,7 @@ def test_text_subscription_uses_the_search_score_and_never_announces_a_secret_ne
 @pytest.mark.slow
 def test_a_strong_only_subscription_ignores_a_weak_match(session: Session, match_engine: MatchEngine) -> None:
     enterprise = make_user(session, Role.enterprise)
-    need = make_need(session, enterprise, **NEED)
+    need = make_affinity_need(session, enterprise)
     session.commit()
     _subscribe(session, enterprise, own_side="need", own_id=need.id, min_band="strong")
     make_result(session, make_user(session, Role.researcher), **UNRELATED)
