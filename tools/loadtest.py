@@ -1,7 +1,10 @@
 """Load test against a local server: `python -m tools.loadtest [--users 50 --duration 60]`.
 
 Without --url it prepares its own site under --workdir (migrations and the demo data, once),
-starts uvicorn on 127.0.0.1 with that site, runs the load, and stops the server. Virtual users
+starts uvicorn on 127.0.0.1 with that site, runs the load, and stops the server.
+`--database postgresql` puts the site on a throwaway PostgreSQL server (tools.pg_server) instead
+of SQLite; `--workers 1,2,4` runs the same load against 1, then 2, then 4 uvicorn worker
+processes and prints throughput and p95 side by side. Virtual users
 (each logged in once, with its own cookies) browse pages (home, lists with filters, detail
 pages with their match cards), search (/api/search), and post: enterprise and researcher
 users create drafts through the API and submit them for review, operators approve what waits
@@ -58,6 +61,7 @@ class Stats:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     conflicts: int = 0  # 409 on approve: another operator decided first (expected, not an error)
+    browsing_s: float = 0.0  # from the first user's start (after the logins) to the last request
 
     def record(self, kind: str, seconds: float, problem: str | None) -> None:
         self.latencies[kind].append(seconds)
@@ -225,13 +229,15 @@ async def _load(base: str, users: int, duration: float, ramp: float, think: tupl
     crowd = [User(n=n, role=role, base=base, stats=stats, ids=ids) for n, role in enumerate(roles(users))]
     for user in crowd:  # each virtual user logs in once (the login throttle counts failures only)
         await user.login()
-    until = time.monotonic() + ramp + duration
+    began = time.monotonic()
+    until = began + ramp + duration
 
     async def start(user: User, delay: float) -> None:
         await asyncio.sleep(delay)
         await user.run(until, think)
 
     await asyncio.gather(*(start(u, ramp * i / len(crowd)) for i, u in enumerate(crowd)))
+    stats.browsing_s = time.monotonic() - began
     return stats
 
 
@@ -263,19 +269,22 @@ def report(stats: Stats, *, seconds: float, users: int, loads: list[float]) -> s
     return "\n".join(lines)
 
 
-def _prepare(workdir: Path) -> dict[str, str]:
+def _prepare(workdir: Path, database_url: str | None = None) -> dict[str, str]:
     env = os.environ | {
-        "KEMATCH_DATABASE_URL": f"sqlite:///{workdir / 'kematch.db'}",
+        "KEMATCH_DATABASE_URL": database_url or f"sqlite:///{workdir / 'kematch.db'}",
         "KEMATCH_INDEX_DIR": str(workdir / "index"),
         "KEMATCH_DATA_DIR": str(workdir),
         "HF_HUB_OFFLINE": "1",
         "TOKENIZERS_PARALLELISM": "false",
     }
-    if not (workdir / "kematch.db").exists():
+    marker = workdir / ("kematch.db" if database_url is None else ".prepared")
+    if not marker.exists():
         workdir.mkdir(parents=True, exist_ok=True)
         print(f"preparing the demo site in {workdir} …", flush=True)
         subprocess.run([sys.executable, "-m", "alembic", "upgrade", "head"], cwd=ROOT, env=env, check=True)
         subprocess.run([sys.executable, "-m", "backend.demo.load"], cwd=ROOT, env=env, check=True)
+        if database_url is not None:
+            marker.touch()
     return env
 
 
@@ -301,46 +310,109 @@ async def _sample_load(loads: list[float], stop: asyncio.Event) -> None:
             await asyncio.wait_for(stop.wait(), 5)
 
 
-async def main_async(args: argparse.Namespace) -> int:
-    server = None
-    base = args.url
-    if base is None:
-        env = _prepare(args.workdir)
-        base = f"http://127.0.0.1:{args.port}"
-        cmd = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "backend.main:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(args.port),
-        ]
-        log = (args.workdir / "server.log").open("wb")
-        server = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+def _start_server(args: argparse.Namespace, env: dict[str, str], workers: int) -> subprocess.Popen[bytes]:
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "backend.main:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(args.port),
+    ]
+    if workers > 1:
+        cmd += ["--workers", str(workers)]
+    log = (args.workdir / f"server-{workers}.log").open("wb")
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+async def _measure(args: argparse.Namespace, base: str) -> tuple[Stats, float, list[float]]:
+    if not base.startswith(("http://127.0.0.1", "http://localhost")):
+        raise SystemExit("load tests run against a local server only")
+    loads: list[float] = []
+    stop = asyncio.Event()
+    sampler = asyncio.create_task(_sample_load(loads, stop))
+    started = time.monotonic()
+    stats = await _load(base, args.users, args.duration, args.ramp, (args.think_min, args.think_max))
+    seconds = time.monotonic() - started
+    stop.set()
+    await sampler
+    return stats, seconds, loads
+
+
+async def _all_started(log: Path, workers: int, timeout: float = 600) -> None:
+    """Wait until every worker process has finished its start-up (model, index), not just the first:
+    otherwise the first seconds of the load would compete with the others' loading."""
+    deadline = time.monotonic() + timeout
+    while log.read_text(errors="replace").count("Application startup complete") < workers:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"not all {workers} workers started in time")
+        await asyncio.sleep(0.5)
+
+
+async def _run_once(
+    args: argparse.Namespace, env: dict[str, str] | None, workers: int
+) -> tuple[Stats, float, list[float]]:
+    """The load against a server of `workers` processes (started here unless --url)."""
+    if env is None:
+        return await _measure(args, args.url)
+    base = f"http://127.0.0.1:{args.port}"
+    server = _start_server(args, env, workers)
     try:
-        if server is not None:
-            await _wait_up(base, server)
-        if not base.startswith(("http://127.0.0.1", "http://localhost")):
-            raise SystemExit("load tests run against a local server only")
-        loads: list[float] = []
-        stop = asyncio.Event()
-        sampler = asyncio.create_task(_sample_load(loads, stop))
-        started = time.monotonic()
-        stats = await _load(base, args.users, args.duration, args.ramp, (args.think_min, args.think_max))
-        seconds = time.monotonic() - started
-        stop.set()
-        await sampler
+        await _wait_up(base, server)
+        await _all_started(args.workdir / f"server-{workers}.log", workers)
+        return await _measure(args, base)
     finally:
-        if server is not None:
-            server.send_signal(signal.SIGINT)
-            try:
-                server.wait(30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-    print(report(stats, seconds=seconds, users=args.users, loads=loads))
-    return 1 if any(stats.errors.values()) else 0
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def side_by_side(runs: list[tuple[int, Stats, list[float]]]) -> str:
+    """One row per worker count, over the browsing phase (the logins before it left out): requests,
+    throughput, p50 / p95 of every request, errors, and the machine's load average meanwhile."""
+    lines = [
+        "| workers | requests | req/s | p50 ms | p95 ms | errors | load avg (mean / max) |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for workers, stats, loads in runs:
+        ms = [s * 1000 for kind, values in stats.latencies.items() if kind != "login" for s in values]
+        errors = sum(len(v) for v in stats.errors.values())
+        lines.append(
+            f"| {workers} | {len(ms)} | {len(ms) / stats.browsing_s:.1f} | {_percentile(ms, 0.5):.0f} | "
+            f"{_percentile(ms, 0.95):.0f} | {errors} | {statistics.fmean(loads):.1f} / {max(loads):.1f} |"
+        )
+    return "\n".join(lines)
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    counts = [int(n) for n in str(args.workers).split(",") if n.strip()]
+    pg = None
+    env = None
+    if args.url is None:
+        database_url = None
+        if args.database == "postgresql":
+            from tools import pg_server
+
+            pg = pg_server.start()
+            database_url = pg.url()
+        env = _prepare(args.workdir, database_url)
+    runs: list[tuple[int, Stats, list[float]]] = []
+    try:
+        for workers in counts:
+            print(f"--- {workers} worker(s), {args.database} ---", flush=True)
+            stats, seconds, loads = await _run_once(args, env, workers)
+            print(report(stats, seconds=seconds, users=args.users, loads=loads), flush=True)
+            runs.append((workers, stats, loads))
+    finally:
+        if pg is not None:
+            pg.stop()
+    if len(runs) > 1:
+        print("\n" + side_by_side(runs))
+    return 1 if any(stats.errors.values() for _, stats, _ in runs) else 0
 
 
 def main() -> int:
@@ -356,7 +428,11 @@ def main() -> int:
     parser.add_argument("--ramp", type=float, default=10, help="seconds over which users start")
     parser.add_argument("--think-min", type=float, default=0.5)
     parser.add_argument("--think-max", type=float, default=1.5)
+    parser.add_argument("--workers", default="1", help="uvicorn worker processes, e.g. 1,2,4 (one run each)")
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     args = parser.parse_args()
+    if args.database == "postgresql" and args.url is None:
+        args.fresh = True  # the throwaway server starts empty: the site is prepared again
     if args.fresh:
         shutil.rmtree(args.workdir, ignore_errors=True)
     return asyncio.run(main_async(args))
