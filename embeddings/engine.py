@@ -201,6 +201,21 @@ class MatchEngine:
         query = self._resolve("need", need)
         return self._attach(query, self._pair(query, result), "result")
 
+    def pair_features(self, *, need: Document | int, result: int) -> tuple[float, FloatArray] | None:
+        """One indexed pair's uncorrected fused z and its re-ranker features (to learn from); None
+        if the result is not indexed."""
+        query = self._resolve("need", need)
+        rel = self._sides["result"].ranker.pair(
+            query_vector=self._query_vector(query),
+            query_text=query.text,
+            target_id=result,
+            with_features=True,
+        )
+        if not len(rel.ids) or rel.features is None:
+            return None
+        base = rel.fused if rel.base is None else rel.base
+        return float(base[0]), rel.features[0]
+
     def _pair(self, need: Document, result: int) -> Match:
         st = self._sides["result"]
         rel = st.ranker.pair(query_vector=self._query_vector(need), query_text=need.text, target_id=result)

@@ -1,15 +1,18 @@
-"""Hybrid relevance: dense + lexical candidates, z-score fusion, calibration to 0-100."""
+"""Hybrid relevance: dense + lexical candidates, z-score fusion, an optional learned correction,
+calibration to 0-100."""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
 from embeddings.index import VectorIndex
-from embeddings.lexical import LexicalIndex
+from embeddings.lexical import LexicalIndex, LexicalScores
+from embeddings.rerank import Reranker
+from embeddings.rerank_features import POOL, Context, feature_matrix, make_context
 from embeddings.types import FloatArray
 
 IntArray = npt.NDArray[np.int64]
@@ -33,6 +36,8 @@ class RankConfig:
     dense_prior: tuple[float, float] = (0.83, 0.02)
     lexical_prior: tuple[float, float] = (0.01, 0.02)
     prior_docs: int = 200
+    # learned correction of the fused z (embeddings/rerank.py); None = the fused ranking as is
+    reranker: Reranker | None = None
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,8 @@ class Relevance:
     z_dense: FloatArray
     z_lexical: FloatArray
     fused: FloatArray
+    base: FloatArray | None = None  # the fused z before the re-ranker's correction (None: not re-ranked)
+    features: FloatArray | None = None  # the re-ranker's feature rows (embeddings.rerank_features)
 
 
 def blend(sample: FloatArray, *, prior: tuple[float, float], weight: int) -> tuple[float, float]:
@@ -109,10 +116,17 @@ class Ranker:
                 rel = self._fuse(
                     (q2 / (np.linalg.norm(q2) or 1.0)).astype(np.float32), ids, vecs, lexical, z_l
                 )
+            if cfg.reranker is not None and len(ids):
+                ctx = self._context(q, lex, dense_ids[0] if cfg.candidates == POOL else None)
+                rel = _corrected(rel, vecs, ctx, cfg.reranker)
         return rel
 
-    def pair(self, *, query_vector: FloatArray, query_text: str, target_id: int) -> Relevance:
-        """Fused relevance of one indexed document, on the same scale as `relevance`."""
+    def pair(
+        self, *, query_vector: FloatArray, query_text: str, target_id: int, with_features: bool = False
+    ) -> Relevance:
+        """Fused relevance of one indexed document, on the same scale as `relevance` (the same
+        correction too: its features depend on the query's pool, not on a candidate list).
+        `with_features` computes the re-ranker's features even when no re-ranker is set."""
         cfg = self.config
         q = np.asarray(query_vector, dtype=np.float32).reshape(-1)
         with self.vectors.lock.read():
@@ -124,7 +138,31 @@ class Ranker:
             lexical = lex.lookup(ids)
             l_mu, l_sd = blend(lex.live_scores(), prior=cfg.lexical_prior, weight=cfg.prior_docs)
             z_l = ((lexical - l_mu) / l_sd).astype(np.float32)
-            return self._fuse(q, ids, self.vectors.vectors(ids), lexical, z_l)
+            vecs = self.vectors.vectors(ids)
+            rel = self._fuse(q, ids, vecs, lexical, z_l)
+            if cfg.reranker is not None or with_features:
+                rel = _corrected(rel, vecs, self._context(q, lex, None), cfg.reranker)
+            return rel
+
+    def _context(self, q: FloatArray, lex: LexicalScores, dense_ranked: IntArray | None) -> Context:
+        """The query's pool: each channel's top POOL ids in order, fused to find its best documents."""
+        cfg = self.config
+        if dense_ranked is None:
+            dense_ranked = self.vectors.search(q[None, :], k=POOL)[1][0]
+        dense_ranked = np.array([i for i in dense_ranked[:POOL].tolist() if i >= 0], np.int64)
+        live = np.flatnonzero((lex.ids >= 0) & (lex.scores > 0))
+        k = min(POOL, len(live))
+        top = live[np.argpartition(-lex.scores[live], k - 1)[:k]] if k else live
+        top = top[np.lexsort((lex.ids[top], -lex.scores[top]))]  # best first, ties by id
+        lexical_ranked = lex.ids[top].astype(np.int64)
+        pool = np.array(list(dict.fromkeys([*dense_ranked.tolist(), *lexical_ranked.tolist()])), np.int64)
+        vecs = self.vectors.vectors(pool)
+        lexical = lex.lookup(pool)
+        l_mu, l_sd = blend(lex.live_scores(), prior=cfg.lexical_prior, weight=cfg.prior_docs)
+        fused = self._fuse(q, pool, vecs, lexical, ((lexical - l_mu) / l_sd).astype(np.float32)).fused
+        return make_context(
+            dense_ids=dense_ranked, lexical_ids=lexical_ranked, fused_ids=pool, fused=fused, vectors=vecs
+        )
 
     def _fuse(
         self, q: FloatArray, ids: IntArray, vecs: FloatArray, lexical: FloatArray, z_l: FloatArray
@@ -135,6 +173,15 @@ class Ranker:
         z_d = ((dense - d_mu) / d_sd).astype(np.float32)
         fused = (cfg.dense_weight * z_d + cfg.lexical_weight * z_l).astype(np.float32)
         return Relevance(ids, dense, lexical, z_d, z_l, fused)
+
+
+def _corrected(rel: Relevance, vecs: FloatArray, ctx: Context, reranker: Reranker | None) -> Relevance:
+    """`rel` with its features, and its fused z corrected by `reranker` when there is one."""
+    x = feature_matrix(ids=rel.ids, vectors=vecs, z_dense=rel.z_dense, z_lexical=rel.z_lexical, context=ctx)
+    if reranker is None:
+        return replace(rel, features=x)
+    fused = (rel.fused + reranker.shift(x)).astype(np.float32)
+    return replace(rel, fused=fused, base=rel.fused, features=x)
 
 
 def split_points(
