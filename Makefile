@@ -12,7 +12,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 export OPENBLAS_NUM_THREADS := 1
 
-.PHONY: run test test-pg lint format migrate revision index model venv demo eval bench bench-pages screenshots clean
+.PHONY: run test test-pg lint format migrate revision index model venv demo eval learn bench bench-pages screenshots clean
 
 $(VENV_STAMP): requirements.lock pyproject.toml
 	@test -x .venv/bin/python || $(PYTHON) -m venv .venv
@@ -65,6 +65,11 @@ eval: model
 	$(PY) -m embeddings.evaluate --all-modes --corpus $(EVAL_DIR)/corpus_paper_problem.jsonl \
 		--queries $(EVAL_DIR)/queries_paper_problem_dev.jsonl --qrels $(EVAL_DIR)/qrels_paper_problem_dev.tsv \
 		--write docs/eval.md
+
+# Ranking that learns from decisions: replay the decision log, activate a learned re-ranker only
+# when it beats the ranking in service on later decisions (a server picks it up at its next start).
+learn: model migrate
+	$(PY) -m backend.pairings.learn
 
 bench: model
 	$(PY) -m embeddings.bench --suite --write docs/benchmarks.md

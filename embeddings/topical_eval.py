@@ -1,7 +1,8 @@
 """Topical re-scoring ideas re-judged on both dev sets: python -m embeddings.topical_eval.
 
 Each idea re-scores the shipped first stage's candidates (cached, embeddings/rerank_cache.py) and
-is reported as Δ nDCG@10 against the shipped hybrid on the same queries, for a few settings:
+is reported as Δ nDCG@10 against the shipped hybrid on the same queries, with the paired standard
+error of that Δ (per-query differences), for a few settings:
 - `dense_rocchio` (m, β): the query vector moved toward its top-m fused hits (β·mean), dense z
   re-computed against the corpus background, fused again (as `RankConfig(prf_docs, prf_weight)`);
 - `neighbourhood` (m, γ): fused + γ·(mean cosine of a candidate to the top-m fused hits, itself
@@ -26,7 +27,7 @@ import scipy.sparse as sp
 from embeddings.lexical import LexicalIndex
 from embeddings.ranking import RankConfig, blend
 from embeddings.rerank_cache import DevSet
-from embeddings.rerank_eval import load_sets, ndcg
+from embeddings.rerank_eval import delta, load_sets, ndcg
 from embeddings.types import FloatArray
 
 CFG = RankConfig()
@@ -151,8 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.ideas.split(","):
         idea, settings = IDEAS[name]
         for setting in settings:
-            delta = {n: round(ndcg(ds, idea(ds, setting)) - base[n], 4) for n, ds in sets.items()}
-            print(json.dumps({"idea": name, "setting": setting, **delta}), flush=True)
+            found = {n: delta(ds, idea(ds, setting), ds.fused) for n, ds in sets.items()}
+            print(json.dumps({"idea": name, "setting": setting, **found}), flush=True)
     return 0
 
 

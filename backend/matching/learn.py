@@ -1,21 +1,21 @@
-"""Ranking that learns from decisions: `python -m backend.matching.learn` (`make learn`).
+"""Ranking that learns from decisions (`make learn`, run by backend/pairings/learn.py).
 
-Reads the decision log (backend/matching/decisions.py), computes each decided pair's features with
-the engine as it stands, replays time-ordered (embeddings/rerank_replay.py) and activates the
-learned re-ranker only when it beats the ranking in service on the later decisions; otherwise
-the base ranking stands and a previously learned file is withdrawn. A running server picks an
-activated (or withdrawn) model up at its next start.
+Given the decision log's labelled pairs (backend/pairings/decisions.py), computes each decided
+pair's features with the engine as it stands, replays time-ordered (embeddings/rerank_replay.py)
+and activates the learned re-ranker only when it beats the ranking in service on the later
+decisions; otherwise the base ranking stands and a previously learned file is withdrawn.
+`build_engine` ranks with the activated model, so a running server picks it up at its next start.
+The decisions come in as arguments because pairings are built on matching, not the other way.
 """
 
-import argparse
 import logging
-import sys
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sqlmodel import Session
 
 from backend.config import get_settings
-from backend.matching.decisions import Decision, decisions
 from backend.matching.documents import need_document
 from backend.postings.need_model import Need
 from embeddings.engine import MatchEngine
@@ -23,6 +23,16 @@ from embeddings.rerank import Reranker, RerankerFileError
 from embeddings.rerank_replay import Example, Replay, replay
 
 log = logging.getLogger("kematch.matching")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One labelled pair: 1 = the match was wanted, 0 = it was turned down or withdrawn."""
+
+    need_id: int
+    result_id: int
+    label: int
+    at: datetime
 
 
 def learned_path() -> Path:
@@ -55,9 +65,8 @@ def examples(*, session: Session, engine: MatchEngine, found: list[Decision]) ->
     return out
 
 
-def learn(*, session: Session, engine: MatchEngine) -> Replay:
-    """Replay the decision log and activate or withdraw the learned re-ranker accordingly."""
-    found = decisions(session=session)
+def learn(*, session: Session, engine: MatchEngine, found: list[Decision]) -> Replay:
+    """Replay the decisions (oldest first) and activate or withdraw the learned re-ranker accordingly."""
     report, model = replay(
         examples(session=session, engine=engine, found=found), in_service=engine.config.reranker
     )
@@ -67,28 +76,3 @@ def learn(*, session: Session, engine: MatchEngine) -> Replay:
     elif path.exists():
         path.unlink()
     return report
-
-
-def main(argv: list[str] | None = None) -> int:
-    """CLI entry point."""
-    argparse.ArgumentParser(description=__doc__).parse_args(argv)
-    from backend.db import get_engine
-    from backend.matching.lifecycle import build_engine, sync_engine
-
-    engine = build_engine()
-    sync_engine(engine)
-    with Session(get_engine()) as session:
-        report = learn(session=session, engine=engine)
-    print(
-        f"决策 {report.decisions} 条（可评分），训练 {report.train} 条，留出 {report.held_out} 条"
-        f"（{report.held_out_positive} 正 / {report.held_out_negative} 负）"
-    )
-    if report.base_auc is not None:
-        learned = f"{report.learned_auc:.3f}" if report.learned_auc is not None else "—"
-        print(f"留出期 AUC：当前排序 {report.base_auc:.3f}，学习后 {learned}")
-    print(report.reason)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

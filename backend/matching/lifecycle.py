@@ -18,11 +18,13 @@ from backend.config import get_settings
 from backend.db import get_engine
 from backend.matching.feed import record
 from backend.matching.follower import Entry, FeedFollower, apply_entries
+from backend.matching.learn import active_reranker
 from backend.matching.published import document_if_listed, listed_documents, published_documents
 from backend.matching.vectors import delete_vector, ensure_vectors, load_vectors, store_vector
 from backend.postings.changes import ChangeListener, Mark, set_change_listener
 from embeddings.encoder import load_encoder
 from embeddings.engine import MatchEngine, SyncReport
+from embeddings.ranking import RankConfig
 from embeddings.types import SIDES, Document, FloatArray, Side
 
 __all__ = ["build_engine", "document_if_listed", "listed_documents", "start_matching", "sync_engine"]
@@ -37,7 +39,8 @@ def build_engine() -> MatchEngine:
     """A new engine over the configured model and index directory (bad index files are rebuilt)."""
     settings = get_settings()
     settings.index_dir.mkdir(parents=True, exist_ok=True)
-    return MatchEngine(encoder=load_encoder(settings.model_dir), index_dir=settings.index_dir)
+    config = RankConfig(reranker=active_reranker())  # `make learn`'s model, when it activated one
+    return MatchEngine(encoder=load_encoder(settings.model_dir), index_dir=settings.index_dir, config=config)
 
 
 def sync_engine(engine: MatchEngine, db: Engine | None = None, *, learn: bool = True) -> list[SyncReport]:

@@ -7,8 +7,8 @@ from sqlmodel import Session
 
 from backend.accounts.models import User
 from backend.matching import learn as learn_module
-from backend.matching.decisions import decisions
 from backend.pairings import service as pairings
+from backend.pairings.decisions import decisions
 from backend.postings.need_model import Need
 from backend.postings.result_model import Result
 from backend.vocab import PairingStatus as S
@@ -70,7 +70,7 @@ def test_too_few_decisions_keep_the_base_ranking_and_withdraw_an_old_model(
     Reranker(features=("neighbourhood",), weights=(1.0,), centers=(0.0,)).save(stale)
     monkeypatch.setattr(learn_module, "learned_path", lambda: stale)
     assert learn_module.active_reranker() is not None
-    report = learn_module.learn(session=session, engine=match_engine)
+    report = learn_module.learn(session=session, engine=match_engine, found=decisions(session=session))
     assert report.decisions == 4  # every labelled pair is scored by the engine
     assert not report.active
     assert "决策记录不足" in report.reason

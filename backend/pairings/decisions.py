@@ -8,28 +8,17 @@ out. The time of a label is the event that settled it, so a replay can train on 
 and test on later ones.
 """
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from backend.matching.learn import Decision
 from backend.pairings.models import Pairing, PairingEvent
 from backend.vocab import PairingStatus as S
 
 APPROVED = frozenset({S.approved, S.negotiating, S.signed})
 INTEREST = frozenset({S.interested, S.pending_review})
 NEGATIVE = frozenset({S.rejected, S.closed})
-
-
-@dataclass(frozen=True)
-class Decision:
-    """One labelled pair: 1 = the match was wanted, 0 = it was turned down or withdrawn."""
-
-    need_id: int
-    result_id: int
-    label: int
-    at: datetime
-    status: S
 
 
 def _label(events: list[PairingEvent]) -> tuple[int, datetime] | None:
@@ -57,5 +46,5 @@ def decisions(*, session: Session) -> list[Decision]:
         found = _label(history) if history else None
         if found is not None:
             label, at = found
-            out.append(Decision(pairing.need_id, pairing.result_id, label, at, S(pairing.status)))
+            out.append(Decision(pairing.need_id, pairing.result_id, label, at))
     return sorted(out, key=lambda d: (d.at, d.need_id, d.result_id))
