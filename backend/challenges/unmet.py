@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, func, select
 
+from backend.challenges.best_match import best_scores
 from backend.challenges.models import Challenge
 from backend.db import utcnow
 from backend.engine import current as matching_engine
-from backend.matching.documents import need_document
 from backend.pairings.models import Pairing, PairingEvent
 from backend.postings.need_model import Need
 from backend.timefmt import as_utc
@@ -35,15 +35,6 @@ INTEREST = (
 UNDER_WAY = (PairingStatus.approved, PairingStatus.negotiating, PairingStatus.signed)
 
 BestScore = Callable[[Need], float | None]
-
-
-def engine_best(need: Need) -> float | None:
-    """The need's best match score from the running engine (None when matching is off)."""
-    engine = matching_engine()
-    if engine is None:
-        return None
-    hits = engine.match_need(need=need_document(need), k=1)
-    return hits[0].score if hits else 0.0
 
 
 @dataclass(frozen=True)
@@ -111,13 +102,24 @@ def _challenges(session: Session) -> dict[int, int]:
     return {need_id: challenge_id for need_id, challenge_id in session.exec(stmt) if challenge_id}
 
 
+def _engine_best(session: Session, needs: list[Need]) -> BestScore:
+    scores = best_scores(session=session, needs=needs)
+    return lambda need: None if scores is None else scores[need.id or 0]
+
+
 def unmet_needs(
-    *, session: Session, days: int = DEFAULT_DAYS, best: BestScore = engine_best, now: datetime | None = None
+    *,
+    session: Session,
+    days: int = DEFAULT_DAYS,
+    best: BestScore | None = None,
+    now: datetime | None = None,
 ) -> UnmetReport:
-    """Every published need that is unmet, weakest best match first."""
+    """Every published need that is unmet, weakest best match first (`best`: each need's best
+    match score; by default the running engine's, kept until the index changes)."""
     now = now or utcnow()
     since = now - timedelta(days=days)
     needs = list(session.exec(select(Need).where(Need.status == PostingStatus.published)))
+    best = best or _engine_best(session, needs)
     interest, busy, drafted = _last_interest(session), _under_way(session), _challenges(session)
     report = UnmetReport(days=days, judged_by_engine=matching_engine() is not None, published=len(needs))
     for need in needs:
