@@ -48,6 +48,13 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def active_model_dir(self) -> Path:
+        """The encoder the engine runs: an adapted model activated by `cli model adapt`, else `model_dir`."""
+        from embeddings.adapt_active import active_model_dir
+
+        return active_model_dir(self.model_dir)
+
+    @property
     def site_url(self) -> str:
         """The base of absolute links: `public_url`, else the address `make run` serves on."""
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")

