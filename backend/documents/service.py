@@ -111,8 +111,9 @@ def upload(
     return row
 
 
-def get_readable(*, session: Session, attachment_id: int, user: User | None) -> Attachment:
-    """The attachment if `user` may download it; NotFound exactly as for a missing one."""
+def _with_posting(session: Session, attachment_id: int, user: User | None) -> tuple[Attachment, Posting]:
+    """The attachment and its posting, if `user` may open the posting; one NotFound for either
+    missing, so a hidden posting's attachment answers exactly as a deleted one."""
     row = session.get(Attachment, attachment_id)
     if row is None:
         raise NotFound("附件不存在或已删除")
@@ -120,6 +121,12 @@ def get_readable(*, session: Session, attachment_id: int, user: User | None) -> 
         posting = get_posting(session=session, side=row.side, posting_id=row.posting_id, user=user)
     except NotFound:
         raise NotFound("附件不存在或已删除") from None
+    return row, posting
+
+
+def get_readable(*, session: Session, attachment_id: int, user: User | None) -> Attachment:
+    """The attachment if `user` may download it; NotFound exactly as for a missing one."""
+    row, posting = _with_posting(session, attachment_id, user)
     if row.parties_only and not is_insider(session=session, posting=posting, user=user):
         raise NotFound("附件不存在或已删除")
     if not storage.exists(row.stored_name):
@@ -129,13 +136,7 @@ def get_readable(*, session: Session, attachment_id: int, user: User | None) -> 
 
 def delete(*, session: Session, attachment_id: int, user: User) -> Attachment:
     """Remove an attachment of the user's organisation's posting; the file goes after the commit."""
-    row = session.get(Attachment, attachment_id)
-    if row is None:
-        raise NotFound("附件不存在或已删除")
-    try:
-        posting = get_posting(session=session, side=row.side, posting_id=row.posting_id, user=user)
-    except NotFound:
-        raise NotFound("附件不存在或已删除") from None
+    row, posting = _with_posting(session, attachment_id, user)
     if not can_edit(item=posting, user=user):
         raise NotPermitted(f"只有发布该{KINDS[row.side].label}的单位和平台运营可以删除附件")
     forget(session=session, rows=[row])
