@@ -12,7 +12,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 export OPENBLAS_NUM_THREADS := 1
 
-.PHONY: run test test-pg lint format migrate revision index model venv demo eval learn bench bench-pages screenshots clean
+.PHONY: run test test-pg lint format migrate revision index model venv demo eval adapt learn bench bench-pages screenshots clean
 
 $(VENV_STAMP): requirements.lock pyproject.toml
 	@test -x .venv/bin/python || $(PYTHON) -m venv .venv
@@ -61,10 +61,15 @@ format: venv
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
+# Both dev sets, every mode (lexical, dense, hybrid, asymmetric prefixes, adapted encoder, the
+# product as shipped) into docs/eval.md. Slow: the adapted rows fine-tune on each corpus first.
 eval: model
-	$(PY) -m embeddings.evaluate --all-modes --corpus $(EVAL_DIR)/corpus_paper_problem.jsonl \
-		--queries $(EVAL_DIR)/queries_paper_problem_dev.jsonl --qrels $(EVAL_DIR)/qrels_paper_problem_dev.tsv \
-		--write docs/eval.md
+	$(PY) -m embeddings.eval_suite --eval-dir $(EVAL_DIR) --write docs/eval.md
+
+# Fine-tune the encoder on the platform's published postings (+ judged pairings); activated only if
+# it beats the running model on a held-out check split. Undo: python -m backend.matching.cli model rollback
+adapt: model migrate
+	$(PY) -m backend.matching.cli model adapt
 
 # Ranking that learns from decisions: replay the decision log, activate a learned re-ranker only
 # when it beats the ranking in service on later decisions (a server picks it up at its next start).

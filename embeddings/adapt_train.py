@@ -28,12 +28,12 @@ class TrainConfig:
 
     seed: int = 0
     batch_size: int = 32
-    max_steps: int = 150
-    learning_rate: float = 3e-5
+    max_steps: int = 20  # 640 pairs: the budget measured on the dev sets (docs/eval.md)
+    learning_rate: float = 5e-5
     warmup_share: float = 0.1
-    query_tokens: int = 64
-    passage_tokens: int = 192
-    frozen_layers: int = 0  # bottom encoder layers kept as they are (faster, less drift)
+    query_tokens: int = 48
+    passage_tokens: int = 128
+    frozen_layers: int = 6  # bottom encoder layers kept as they are (faster, less drift)
     scale: float = 20.0  # MultipleNegativesRankingLoss temperature (1 / 0.05)
     threads: int = (
         1  # one: 5x faster than two on a shared 2-core box (no spinning), and core-count independent

@@ -181,8 +181,8 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    """CLI entry point."""
+def run(argv: list[str], *, echo: bool = True) -> list[dict[str, Any]]:
+    """Evaluate as the command line `argv` says; one result per mode."""
     args = _parser().parse_args(argv)
     corpus = read_jsonl(args.corpus)
     model_dir: Path = args.model_dir
@@ -207,13 +207,19 @@ def main(argv: list[str] | None = None) -> int:
         result["mode"] = mode
         result["model_id"] = (need_encoder or encoder).model_id
         results.append(result)
-        if args.json:
+        if echo and args.json:
             print(json.dumps(result, ensure_ascii=False), flush=True)
-        else:
+        elif echo:
             for name, value in result.items():
                 print(f"{name:>24}: {value}")
     if args.write:
-        _write(args.write, results, encoder.model_id, argv if argv is not None else sys.argv[1:])
+        _write(args.write, results, encoder.model_id, argv)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI entry point."""
+    run(argv if argv is not None else sys.argv[1:])
     return 0
 
 
