@@ -23,7 +23,7 @@ from backend.documents import storage
 from backend.documents.files import MAX_FILES, check_content, clean_filename, refused
 from backend.documents.models import Attachment, AttachmentPublic
 from backend.errors import NotFound, NotPermitted
-from backend.postings import needs, results
+from backend.postings import either, needs, results
 from backend.postings.kinds import KINDS, Posting
 from backend.postings.need_model import Need
 from backend.postings.rules import can_edit
@@ -34,11 +34,7 @@ _DOOMED = "kematch_files_doomed"  # files to remove once the transaction commits
 
 def get_posting(*, session: Session, side: str, posting_id: int, user: User | None) -> Posting:
     """The posting if `user` may open it; NotFound otherwise (a hidden need is not revealed)."""
-    if side == "need":
-        return needs.get_visible(session=session, need_id=posting_id, user=user)
-    if side == "result":
-        return results.get_visible(session=session, result_id=posting_id, user=user)
-    raise NotFound("页面不存在")
+    return either.get_visible(session=session, side=side, posting_id=posting_id, user=user)
 
 
 def is_insider(*, session: Session, posting: Posting, user: User | None) -> bool:

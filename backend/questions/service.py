@@ -17,8 +17,9 @@ from backend.audit.service import record
 from backend.db import utcnow
 from backend.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from backend.notifications.service import notify
-from backend.postings import needs, results
+from backend.postings import either
 from backend.postings.display import posting_label
+from backend.postings.kinds import KINDS
 from backend.postings.need_model import Need
 from backend.postings.result_model import Result
 from backend.questions.models import PostingQuestion
@@ -62,11 +63,9 @@ def _text(value: str, field: str, limit: int, empty: str) -> str:
 
 def posting_for(*, session: Session, side: str, posting_id: int, user: User | None) -> Need | Result:
     """The posting a question is about, if `user` may see it (else 404, like a missing one)."""
-    if side == "need":
-        return needs.get_visible(session=session, need_id=posting_id, user=user)
-    if side == "result":
-        return results.get_visible(session=session, result_id=posting_id, user=user)
-    raise _bad("side", "请选择需求或成果")
+    if side not in KINDS:
+        raise _bad("side", "请选择需求或成果")
+    return either.get_visible(session=session, side=side, posting_id=posting_id, user=user)
 
 
 def ask(*, session: Session, user: User, side: str, posting_id: int, question: str) -> PostingQuestion:
