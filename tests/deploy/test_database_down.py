@@ -2,6 +2,7 @@
 traceback and no hang; during service a 503 in Chinese (page and /api), never a hang."""
 
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -50,9 +51,30 @@ def test_make_migrate_checks_first() -> None:
 
 
 @pytest.fixture
-def down_client() -> Iterator[TestClient]:
-    """The app, its requests' sessions on a database that cannot be reached."""
-    engine = make_engine(UNREACHABLE)
+def silent_url() -> Iterator[str]:
+    """A server that accepts the TCP connection and then never answers: a hung database host."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)  # connections wait in the backlog, never accepted, never answered
+        yield f"postgresql+psycopg://kematch@127.0.0.1:{listener.getsockname()[1]}/kematch"
+
+
+def test_a_database_that_never_answers_is_given_up_after_the_connect_timeout(silent_url: str) -> None:
+    env = os.environ | {"KEMATCH_DATABASE_URL": silent_url}
+    done = subprocess.run(
+        [sys.executable, "-m", "backend.serve", "--check-database"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,  # without connect_timeout the check would wait here for ever
+    )
+    assert done.returncode == EXIT_NO_DATABASE
+    assert "无法连接数据库" in done.stderr and "timeout" in done.stderr.lower()
+
+
+def _client_on(url: str) -> Iterator[TestClient]:
+    engine = make_engine(url)
 
     def _session() -> Iterator[Session]:
         with Session(engine) as session:
@@ -62,6 +84,18 @@ def down_client() -> Iterator[TestClient]:
     yield TestClient(app, base_url="http://testserver", raise_server_exceptions=False)
     app.dependency_overrides.clear()
     engine.dispose()
+
+
+@pytest.fixture
+def down_client() -> Iterator[TestClient]:
+    """The app, its requests' sessions on a database that refuses connections."""
+    yield from _client_on(UNREACHABLE)
+
+
+@pytest.fixture
+def hung_client(silent_url: str) -> Iterator[TestClient]:
+    """The app, its requests' sessions on a database host that never answers."""
+    yield from _client_on(silent_url)
 
 
 def test_a_page_answers_503_in_chinese(down_client: TestClient) -> None:
@@ -74,3 +108,9 @@ def test_the_api_answers_a_503_json_error(down_client: TestClient) -> None:
     response = down_client.get("/api/needs")
     assert response.status_code == 503
     assert response.json() == {"error": "数据库暂时无法连接，请稍后重试", "detail": None}
+
+
+def test_a_hung_database_answers_503_instead_of_hanging(hung_client: TestClient) -> None:
+    response = hung_client.get("/api/needs")
+    assert response.status_code == 503
+    assert response.json()["error"] == "数据库暂时无法连接，请稍后重试"
