@@ -6,10 +6,12 @@ import numpy as np
 import pytest
 
 from embeddings.engine import MatchEngine
+from embeddings.fit import Filters
 from embeddings.ranking import RankConfig
 from embeddings.rerank import Reranker, RerankerFileError
-from embeddings.rerank_features import FEATURES
+from embeddings.rerank_features import FEATURES, POOL
 from embeddings.rerank_train import Group, train
+from embeddings.types import Document, Profile
 from tests.embeddings.kit import NEEDS, RESULTS, FakeEncoder
 
 PREDICTIVE = FEATURES.index("neighbourhood")
@@ -115,3 +117,42 @@ def test_pair_features_are_those_the_ranking_used() -> None:
     assert plain is not None and plain[0] == pytest.approx(base)
     assert shifted != pytest.approx(base)
     assert engine.pair_features(need=need.id, result=987654) is None
+
+
+def _crowded(reranker: Reranker | None) -> MatchEngine:
+    """More results than a query's pool (POOL per channel), so a widened candidate list reaches
+    results outside it; one in nine is in 生物与新医药."""
+    extra = [
+        Document.result(
+            id=1000 + i,
+            title=f"方案{i}",
+            summary=RESULTS[i % len(RESULTS)].body[i % 7 :] + f"第{i}批次中试数据。",
+            profile=Profile(field="biomedicine" if i % 9 == 0 else "new_energy"),
+        )
+        for i in range(3 * POOL)
+    ]
+    engine = MatchEngine(encoder=FakeEncoder(), config=RankConfig(reranker=reranker))
+    engine.sync(side="result", docs=[*RESULTS, *extra])
+    engine.sync(side="need", docs=NEEDS)
+    return engine
+
+
+EVERY_FEATURE = Reranker(
+    features=FEATURES, weights=(0.5, -0.5, 20.0, -1.0, 1.0), centers=(0.0,) * len(FEATURES)
+)
+
+
+def test_a_filtered_ranking_gives_a_pair_the_same_corrected_score() -> None:
+    engine = _crowded(EVERY_FEATURE)
+    everything = engine.count(side="result")
+    for need in NEEDS:
+        unfiltered = {m.id: m.score for m in engine.match_need(need=need.id, k=everything)}
+        # fewer than k pass the filter, so the engine widens its candidate list tenfold
+        filtered = engine.match_need(need=need.id, k=30, filters=Filters(fields=frozenset({"biomedicine"})))
+        assert len(filtered) >= 10
+        outside = 0
+        for m in filtered:
+            assert m.score == engine.score_pair(need=need.id, result=m.id).score
+            assert m.score == unfiltered.get(m.id, m.score)
+            outside += m.id not in unfiltered
+        assert outside  # some were found only by the widened list, outside the query's pool
