@@ -103,6 +103,9 @@ def test_engine_reorders_the_same_candidates_with_one_score_per_pair() -> None:
             assert reranked.score_pair(need=need.id, result=m.id).score == m.score
         assert [m.score for m in after] == sorted((m.score for m in after), reverse=True)
     assert moved  # the model did change some order
+    for result in RESULTS:  # the other side asking sees the same number for each pair
+        for m in reranked.match_result(result=result.id, k=len(NEEDS)):
+            assert m.score == reranked.score_pair(need=m.id, result=result.id).score
 
 
 def test_pair_features_are_those_the_ranking_used() -> None:
