@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -108,12 +109,16 @@ class IndexKeeper:
             reuse = [d for d in todo if d.id in given]
             fresh = [d for d in todo if d.id not in given]
             lexical = LexicalIndex()
-            lexical.add_many((d.id, d.text) for d in current.values())  # one text alive at a time
-            with st.vectors.lock.write():
-                st.vectors.remove(gone)
-                for start in range(0, len(reuse), SYNC_CHUNK):  # bounded copies for a big start-up
-                    chunk = reuse[start : start + SYNC_CHUNK]
-                    self._add(st, chunk, np.array([given[d.id] for d in chunk], np.float32))
+            # Tokenising holds the GIL while FAISS's index building releases it: on a big start-up
+            # from stored vectors, the keyword index is built beside the vector index, not after it.
+            with ThreadPoolExecutor(1, thread_name_prefix="kematch-lexical") as pool:
+                keywords = pool.submit(lexical.add_many, ((d.id, d.text) for d in current.values()))
+                with st.vectors.lock.write():
+                    st.vectors.remove(gone)
+                    for start in range(0, len(reuse), SYNC_CHUNK):  # bounded copies
+                        chunk = reuse[start : start + SYNC_CHUNK]
+                        self._add(st, chunk, np.array([given[d.id] for d in chunk], np.float32))
+                keywords.result()  # its error, if any, is raised here
             for start in range(0, len(fresh), SYNC_CHUNK):
                 chunk = fresh[start : start + SYNC_CHUNK]
                 vecs = self.encode([d.text for d in chunk])
