@@ -72,7 +72,7 @@ adapt: model migrate
 	$(PY) -m backend.matching.cli model adapt
 
 # Ranking that learns from decisions: replay the decision log, activate a learned re-ranker only
-# when it beats the ranking in service on later decisions (a server picks it up at its next start).
+# when it beats the base ranking on later decisions (a server picks it up at its next start).
 learn: model migrate
 	$(PY) -m backend.pairings.learn
 

@@ -3,15 +3,15 @@
 The examples are decided pairs in time order, each with its uncorrected fused z (`base`), its
 features and a label (1 wanted, 0 turned down). The metric is the share of (positive, negative)
 pairs of the held-out period that a ranking orders right (ties count half: the AUC), for the
-ranking in service and for the learned one. Scores compare across needs because the fused z is
+base ranking (the fused z, no re-ranker) and for the learned one. Scores compare across needs because the fused z is
 calibrated against the corpus background, so positives and negatives of different needs can be
 paired. The learned model is activated only when
 
 - there are at least MIN_DECISIONS usable decisions, and the held-out period (the latest
   HELD_OUT share) holds at least MIN_EACH positives and MIN_EACH negatives: with 30 of each the
   AUC's standard error is about 0.06 (Hanley & McNeil, at AUC 0.75), so a smaller test set cannot
-  tell a real gain from luck; 200 decisions give that many of each at a 1 : 2 balance;
-- and it beats the ranking in service on the held-out period, surely: the AUC gain is positive in
+  tell a real gain from luck; 200 decisions hold 60 in that period, 30 of each if balanced;
+- and it beats the base ranking on the held-out period, surely: the AUC gain is positive in
   at least CONFIDENCE of BOOTSTRAP paired resamples of the held-out decisions (seeded). A fixed
   margin is not enough: on 120 held-out decisions of pure noise a learned model "won" by 0.045.
 An activated model is then re-trained on every decision.
@@ -88,11 +88,7 @@ def _group(examples: Sequence[Example]) -> Group:
     )
 
 
-def _scores(model: Reranker | None, group: Group) -> FloatArray:
-    return group.base if model is None else (group.base + model.shift(group.features)).astype(np.float32)
-
-
-def replay(examples: Sequence[Example], *, in_service: Reranker | None) -> tuple[Replay, Reranker | None]:
+def replay(examples: Sequence[Example]) -> tuple[Replay, Reranker | None]:
     """The replay's figures and, when it wins, the model trained on every decision (else None)."""
     n = len(examples)
     cut = n - round(n * HELD_OUT)
@@ -109,21 +105,22 @@ def replay(examples: Sequence[Example], *, in_service: Reranker | None) -> tuple
     model = train([_group(examples[:cut])], head=None, trained_on=f"decisions (replay, {cut} earliest)")
     held = _group(test)
     labels = held.labels.astype(int).tolist()
-    base_scores = _scores(in_service, held)
-    base_auc = auc(base_scores, labels)
-    learned_auc = auc(_scores(model, held), labels) if model is not None else None
-    sure = sure_gain(_scores(model, held), base_scores, labels) if model is not None else 0.0
+    base_auc = auc(held.base, labels)
+    learned = held.base if model is None else (held.base + model.shift(held.features)).astype(np.float32)
+    learned_auc = auc(learned, labels) if model is not None else None
+    sure = sure_gain(learned, held.base, labels) if model is not None else 0.0
     if learned_auc is None or sure < CONFIDENCE:
+        shown = f"{learned_auc:.3f}" if learned_auc is not None else "—"
         why = (
-            f"学习到的排序在留出期未胜过当前排序（AUC {learned_auc if learned_auc is not None else '—'} 对 "
-            f"{base_auc:.3f}，{sure:.0%} 的重抽样中更好），沿用当前排序。"
-            f" The learned ranking does not surely beat the one in service."
+            f"学习到的排序在留出期未胜过基础排序（AUC {shown} 对 "
+            f"{base_auc:.3f}，{sure:.0%} 的重抽样中更好），沿用基础排序。"
+            f" The learned ranking does not surely beat the base ranking, which stands."
         )
         return Replay(**counts, base_auc=base_auc, learned_auc=learned_auc, active=False, reason=why), None
     final = train([_group(examples)], head=None, trained_on=f"decisions ({n}, replay AUC {learned_auc:.3f})")
     why = (
-        f"学习到的排序在留出期胜过当前排序（AUC {learned_auc:.3f} 对 {base_auc:.3f}），已启用。"
-        f" The learned ranking beats the one in service on later decisions and is now active."
+        f"学习到的排序在留出期胜过基础排序（AUC {learned_auc:.3f} 对 {base_auc:.3f}），已启用。"
+        f" The learned ranking beats the base ranking on later decisions and is now active."
     )
     return Replay(
         **counts, base_auc=base_auc, learned_auc=learned_auc, active=final is not None, reason=why

@@ -2,7 +2,7 @@
 
 Given the decision log's labelled pairs (backend/pairings/decisions.py), computes each decided
 pair's features with the engine as it stands, replays time-ordered (embeddings/rerank_replay.py)
-and activates the learned re-ranker only when it beats the ranking in service on the later
+and activates the learned re-ranker only when it beats the base ranking on the later
 decisions; otherwise the base ranking stands and a previously learned file is withdrawn.
 `build_engine` ranks with the activated model, so a running server picks it up at its next start.
 The decisions come in as arguments because pairings are built on matching, not the other way.
@@ -67,9 +67,7 @@ def examples(*, session: Session, engine: MatchEngine, found: list[Decision]) ->
 
 def learn(*, session: Session, engine: MatchEngine, found: list[Decision]) -> Replay:
     """Replay the decisions (oldest first) and activate or withdraw the learned re-ranker accordingly."""
-    report, model = replay(
-        examples(session=session, engine=engine, found=found), in_service=engine.config.reranker
-    )
+    report, model = replay(examples(session=session, engine=engine, found=found))
     path = learned_path()
     if model is not None:
         model.save(path)

@@ -1,5 +1,5 @@
 """`python -m backend.pairings.learn` (`make learn`): replay the decision log, activate a learned
-ranking only when it beats the one in service on later decisions (backend/matching/learn.py)."""
+ranking only when it beats the base ranking on later decisions (backend/matching/learn.py)."""
 
 import argparse
 import sys
@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     if report.base_auc is not None:
         learned = f"{report.learned_auc:.3f}" if report.learned_auc is not None else "—"
-        print(f"留出期 AUC：当前排序 {report.base_auc:.3f}，学习后 {learned}")
+        print(f"留出期 AUC：基础排序 {report.base_auc:.3f}，学习后 {learned}")
     print(report.reason)
     return 0
 

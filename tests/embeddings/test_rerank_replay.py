@@ -24,14 +24,14 @@ def _decisions(n: int, *, predictive: bool, seed: int = 0) -> list[Example]:
 
 
 def test_too_few_decisions_keep_the_base_ranking() -> None:
-    report, model = replay(_decisions(MIN_DECISIONS - 1, predictive=True), in_service=None)
+    report, model = replay(_decisions(MIN_DECISIONS - 1, predictive=True))
     assert model is None and not report.active
     assert report.base_auc is None and report.learned_auc is None
     assert "决策记录不足" in report.reason and "base ranking stands" in report.reason
 
 
 def test_enough_predictive_decisions_activate_a_model_that_wins_on_later_ones() -> None:
-    report, model = replay(_decisions(400, predictive=True), in_service=None)
+    report, model = replay(_decisions(400, predictive=True))
     assert report.active and model is not None
     assert report.train == 280 and report.held_out == 120
     assert report.base_auc is not None and report.learned_auc is not None
@@ -40,7 +40,7 @@ def test_enough_predictive_decisions_activate_a_model_that_wins_on_later_ones() 
 
 
 def test_decisions_that_teach_nothing_leave_the_ranking_alone() -> None:
-    report, model = replay(_decisions(400, predictive=False), in_service=None)
+    report, model = replay(_decisions(400, predictive=False))
     assert not report.active and model is None
     assert report.base_auc is not None
 
