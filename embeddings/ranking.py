@@ -155,7 +155,8 @@ class Ranker:
         top = live[np.argpartition(-lex.scores[live], k - 1)[:k]] if k else live
         top = top[np.lexsort((lex.ids[top], -lex.scores[top]))]  # best first, ties by id
         lexical_ranked = lex.ids[top].astype(np.int64)
-        pool = np.array(list(dict.fromkeys([*dense_ranked.tolist(), *lexical_ranked.tolist()])), np.int64)
+        both = dict.fromkeys([*dense_ranked.tolist(), *lexical_ranked.tolist()])
+        pool = np.array([i for i in both if i in self.vectors], np.int64)
         vecs = self.vectors.vectors(pool)
         lexical = lex.lookup(pool)
         l_mu, l_sd = blend(lex.live_scores(), prior=cfg.lexical_prior, weight=cfg.prior_docs)

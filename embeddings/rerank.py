@@ -6,7 +6,7 @@ The re-ranker does not replace the fused relevance, it corrects it: for each can
 
 so the corrected value stays in the fused z units that `calibrate` maps to 0–100, one number gives
 both a pair's order and its score, and the centres (the features' means over the training
-candidates) keep an average candidate's score where it was. Features are the names of
+queries' first-stage top 10) keep an average shown pair's score where it was. Features are the names of
 `embeddings.rerank_features.FEATURES`; a file naming any other is refused.
 """
 
