@@ -102,6 +102,12 @@ class MatchEngine:
         """Drop a document (closed, deleted, unpublished); it never appears in results again."""
         self._keeper.remove(side=side, doc_id=doc_id)
 
+    @property
+    def generation(self) -> int:
+        """A number that grows with every write this engine applies (sync, upsert, remove):
+        anything computed from the index under an older number may be stale."""
+        return self._keeper.generation
+
     def encode(self, texts: list[str]) -> FloatArray:
         """The vectors `upsert`/`sync` would store for `texts` (to keep them elsewhere)."""
         return self._keeper.encode(texts)

@@ -65,6 +65,7 @@ class IndexKeeper:
         self.encoder, self.index_dir = encoder, index_dir
         self.autosave = autosave and index_dir is not None
         self._write = threading.Lock()
+        self.generation = 0  # bumped by every write: what was computed from the index is stale
         self.sides: dict[Side, SideState] = {}
         if index_dir is not None:
             clean_temp_files(index_dir)  # what a kill -9 mid-save left; never read, never replaced
@@ -128,6 +129,7 @@ class IndexKeeper:
                     self.save(side)  # an interrupted first sync resumes where it stopped
             with st.vectors.lock.write():
                 st.docs, st.lexical, st.ranker.lexical = current, lexical, lexical
+                self.generation += 1
             self.save(side)
         if learn:  # last: what it leaves in the heap would otherwise add to the index builds' peaks
             self.learn_vocabulary(side)
@@ -158,6 +160,7 @@ class IndexKeeper:
                     st.vectors.add(np.array([doc.id], dtype=np.int64), [doc.content_hash], vecs)
                     st.lexical.add(doc.id, doc.text)
                 st.docs[doc.id] = doc
+                self.generation += 1
             if changed:
                 self.save(doc.side)
 
@@ -171,6 +174,7 @@ class IndexKeeper:
                 st.vectors.remove([doc_id])
                 st.lexical.remove(doc_id)
                 st.docs.pop(doc_id, None)
+                self.generation += 1
             self.save(side)
 
     def encode(self, texts: list[str]) -> FloatArray:

@@ -2,20 +2,17 @@
 
 /ops/unmet judges every published need by its best match: asking the engine again on each load
 costs one match per need. A need's best score changes only when what the engine holds changes, so
-the scores are kept under the state they were computed in: the newest entry of the index change
-feed (every committed write of a posting, by any worker, adds one), the engine's document counts
-(they move when this process's engine applies a create or a removal) and the engine itself.
+the scores are kept under the state they were computed in: the engine itself and its write
+generation, which grows with every change it applies — its own process's writes and, through the
+change feed, every other worker's (creates, edits, closes alike).
 """
 
 import threading
 import weakref
 from dataclasses import dataclass
 
-from sqlmodel import Session
-
 from backend.engine import current as matching_engine
 from backend.matching.documents import need_document
-from backend.matching.feed import last_seq
 from backend.postings.need_model import Need
 from embeddings.engine import MatchEngine
 
@@ -23,16 +20,12 @@ from embeddings.engine import MatchEngine
 @dataclass(frozen=True)
 class _Kept:
     engine: "weakref.ref[MatchEngine]"  # weak: a replaced engine is not kept alive by the cache
-    state: tuple[int, int, int]  # feed position, indexed needs, indexed results
+    state: int  # the engine's write generation
     scores: dict[int, float]  # need id -> best score
 
 
 _lock = threading.Lock()
 _kept: _Kept | None = None
-
-
-def _state(session: Session, engine: MatchEngine) -> tuple[int, int, int]:
-    return last_seq(session=session), engine.count(side="need"), engine.count(side="result")
 
 
 def best_score(engine: MatchEngine, need: Need) -> float:
@@ -41,14 +34,14 @@ def best_score(engine: MatchEngine, need: Need) -> float:
     return hits[0].score if hits else 0.0
 
 
-def best_scores(*, session: Session, needs: list[Need]) -> dict[int, float] | None:
+def best_scores(*, needs: list[Need]) -> dict[int, float] | None:
     """The best match score of each of `needs` (None when matching is off), matched only for needs
     not scored since the index last changed."""
     global _kept
     engine = matching_engine()
     if engine is None:
         return None
-    state = _state(session, engine)
+    state = engine.generation
     with _lock:
         kept = _kept
     same = kept is not None and kept.engine() is engine and kept.state == state

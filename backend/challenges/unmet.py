@@ -103,7 +103,7 @@ def _challenges(session: Session) -> dict[int, int]:
 
 
 def _engine_best(session: Session, needs: list[Need]) -> BestScore:
-    scores = best_scores(session=session, needs=needs)
+    scores = best_scores(needs=needs)
     return lambda need: None if scores is None else scores[need.id or 0]
 
 

@@ -117,3 +117,17 @@ def test_warm_up_runs_both_sides_before_the_first_user() -> None:
     e.warm_up()
     assert len(enc.texts) > before  # the probe query went through the encoder
     assert _top(e, "GLP-1缓释微球") == 4  # and the index answers as before
+
+
+def test_every_applied_write_moves_the_generation_so_cached_answers_expire() -> None:
+    e = _engine(None)
+    seen = [e.generation]
+    e.upsert(replace(RESULTS[0], body="全新的文字"))  # an edit: the counts stay, the index changed
+    seen.append(e.generation)
+    e.upsert(replace(RESULTS[1], profile=replace(RESULTS[1].profile, trl=9)))  # profile only
+    seen.append(e.generation)
+    e.remove(side="result", doc_id=RESULTS[2].id)
+    seen.append(e.generation)
+    e.sync(side="need", docs=NEEDS[:1])
+    seen.append(e.generation)
+    assert seen == sorted(set(seen)), seen  # strictly growing: no write leaves it where it was
