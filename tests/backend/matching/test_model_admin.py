@@ -87,3 +87,22 @@ def test_a_winning_model_is_activated_and_rollback_restores_the_old_one(
     assert out.activated and active_model_dir(base) == out.model_dir != base
     model_admin.roll_back(base=base)
     assert active_model_dir(base) == base
+
+
+def test_the_app_engine_runs_the_activated_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from backend.config import get_settings
+    from backend.matching import lifecycle
+    from embeddings.adapt_active import activate
+
+    base = _models_folder(tmp_path)
+    adapted = base.parent / "base-adapted-test"
+    adapted.symlink_to(MODEL)
+    loaded: list[Path] = []
+    monkeypatch.setattr(lifecycle, "load_encoder", lambda model_dir: loaded.append(model_dir))
+    monkeypatch.setattr(lifecycle, "MatchEngine", lambda **kwargs: kwargs)
+    monkeypatch.setattr(get_settings(), "model_dir", base)
+    monkeypatch.setattr(get_settings(), "index_dir", tmp_path / "index")
+    lifecycle.build_engine()
+    activate(base=base, model_dir=adapted)
+    lifecycle.build_engine()
+    assert loaded == [base, adapted]  # what `cli model adapt` activated is what serves
