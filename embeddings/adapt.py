@@ -40,11 +40,18 @@ def texts_digest(texts: Sequence[Text], labelled: Sequence[Labelled] = ()) -> st
     return h.hexdigest()
 
 
+ADDED_LATER = {"passage_prefix": 0}  # TrainConfig settings left out of the key at their default
+
+
 def run_key(
     *, base_dir: Path, texts: Sequence[Text], labelled: Sequence[Labelled], config: TrainConfig
 ) -> str:
     """What identifies one adaptation: base model, training data and settings."""
-    settings = json.dumps(dataclasses.asdict(config), sort_keys=True)
+    fields = dataclasses.asdict(config)
+    for name, default in ADDED_LATER.items():  # keeps the ids of runs made before the setting existed
+        if fields[name] == default:
+            del fields[name]
+    settings = json.dumps(fields, sort_keys=True)
     parts = (_base_id(base_dir), texts_digest(texts, labelled), settings)
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:12]
 

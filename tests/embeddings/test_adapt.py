@@ -85,3 +85,9 @@ def test_adapt_writes_a_model_the_product_encoder_runs_under_a_new_id(tmp_path: 
     assert not np.allclose(vecs_base, vecs_new, atol=1e-4)
     saved = json.loads((out / "kematch_model.json").read_text(encoding="utf-8"))
     assert saved["config"]["max_steps"] == 2 and saved["train"]["steps"] == 2
+
+
+def test_run_key_names_the_passage_prefix_only_when_it_is_not_the_products() -> None:
+    key = run_key(base_dir=MODEL, texts=texts(), labelled=(), config=TrainConfig())
+    assert run_key(base_dir=MODEL, texts=texts(), labelled=(), config=TrainConfig(passage_prefix=0)) == key
+    assert run_key(base_dir=MODEL, texts=texts(), labelled=(), config=TrainConfig(passage_prefix=1)) != key
