@@ -29,14 +29,14 @@ class TrainConfig:
 
     seed: int = 0
     batch_size: int = 32
-    max_steps: int = 100  # 3,200 pairs, ~7 min on 2 cores: the budget measured on both dev sets (docs/eval.md)
+    max_steps: int = 100  # 3,200 pairs, ~7 min on 2 cores: measured on both dev sets (docs/eval.md)
     learning_rate: float = 5e-5
     warmup_share: float = 0.1
     query_tokens: int = 48
     passage_tokens: int = 128
     frozen_layers: int = 6  # bottom encoder layers kept as they are (faster, less drift)
     scale: float = 20.0  # MultipleNegativesRankingLoss temperature (1 / 0.05)
-    passage_prefix: int = 0  # 0: passages trained with `query: ` as the product encodes them; 1: `passage: `
+    passage_prefix: int = 0  # 0: passages trained with `query: `, as the product encodes; 1: `passage: `
     threads: int = 2  # idle threads sleep (OMP_WAIT_POLICY=PASSIVE), so two beat one even on a busy box
 
 

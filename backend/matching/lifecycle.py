@@ -40,7 +40,9 @@ def build_engine() -> MatchEngine:
     settings = get_settings()
     settings.index_dir.mkdir(parents=True, exist_ok=True)
     config = RankConfig(reranker=active_reranker())  # `make learn`'s model, when it activated one
-    return MatchEngine(encoder=load_encoder(settings.active_model_dir), index_dir=settings.index_dir, config=config)
+    return MatchEngine(
+        encoder=load_encoder(settings.active_model_dir), index_dir=settings.index_dir, config=config
+    )
 
 
 def sync_engine(engine: MatchEngine, db: Engine | None = None, *, learn: bool = True) -> list[SyncReport]:
